@@ -1,0 +1,87 @@
+"""The `sextant` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import urllib.error
+import urllib.request
+
+from .. import __version__
+from ..config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "host", None):
+        settings.host = args.host
+    if getattr(args, "port", None):
+        settings.port = args.port
+    if getattr(args, "home", None):
+        settings.home = args.home
+    return settings
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the server in the foreground."""
+    import uvicorn
+
+    from ..gateway.app import Gateway
+
+    settings = _settings(args)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    gateway = Gateway(settings)
+    print(f"Sextant {__version__} listening on http://{settings.host}:{settings.port} "
+          f"(home {settings.home}, metadata {gateway.store.engine.dialect.name}, "
+          f"objects {gateway.store.objects.kind}, auth {settings.auth})", file=sys.stderr, flush=True)
+    uvicorn.run(gateway, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                loop="uvloop", http="httptools", lifespan="on", timeout_keep_alive=75)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    """Ask a running server for its health and print it."""
+    settings = _settings(args)
+    url = f"http://{settings.host}:{settings.port}/_sextant/health"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            health = json.load(response)
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"Sextant is not answering at {url}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(health, indent=2))
+        return 0
+    print(f"Sextant {health['version']} at http://{settings.host}:{settings.port}: {health['status']}")
+    print(f"  metadata: {health['store']['metadata']}, objects: {health['store']['objects']['kind']}, "
+          f"auth: {health['auth']}")
+    for name, info in sorted(health["services"].items()):
+        if info["implemented"]:
+            print(f"  {name:32} {info['protocol']:20} {info['implemented']} operations")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sextant", description="The AWS ML stack on your own machine.")
+    parser.add_argument("--version", action="version", version=f"sextant {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, function, help_text in (("serve", serve, "run the server"),
+                                      ("status", status, "show a running server's health")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--host", help="address (default 127.0.0.1, env SEXTANT_HOST)")
+        command.add_argument("--port", type=int, help="port (default 4599, env SEXTANT_PORT)")
+        command.set_defaults(function=function)
+        if name == "serve":
+            from pathlib import Path
+
+            command.add_argument("--home", type=Path, help="data folder (default ~/.sextant, env SEXTANT_HOME)")
+        else:
+            command.add_argument("--json", action="store_true", help="print the raw health document")
+    args = parser.parse_args(argv)
+    return args.function(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

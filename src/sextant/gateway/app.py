@@ -1,0 +1,249 @@
+"""The ASGI application: one port, every service.
+
+request → route (service, operation) → read body → authenticate → parse and validate →
+handler in a worker thread → serialize → response, with one structured log line per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .. import __version__
+from ..config import Settings
+from ..errors import ServiceError, not_implemented
+from ..services.context import Context
+from ..store import Store
+from . import sigv4
+from .body import AwsChunkedReader, ReceiveStream
+from .catalog import Catalog, Service
+from .http import HttpRequest, HttpResponse
+from .protocols import PROTOCOLS, Protocol
+from .routing import Route, Router
+from .validation import constraint_errors, validation_message
+
+log = logging.getLogger("sextant.requests")
+CHUNK = 1024 * 1024
+MAX_OBJECT_BYTES = 5 * 1024**3
+
+
+class Gateway:
+    """The server: an ASGI callable over a catalog of services and a store."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, catalog: Catalog | None = None) -> None:
+        if settings.auth == "sigv4" and not settings.access_keys:
+            raise ValueError("SEXTANT_AUTH=sigv4 needs SEXTANT_ACCESS_KEYS=AKID:SECRET[:ACCOUNT],...")
+        self.settings = settings
+        self.store = store or Store(settings)
+        self.catalog = catalog or Catalog()
+        self.router = Router(self.catalog, hostnames=(settings.host,))
+        self.protocols: dict[tuple[str, str], Protocol] = {}
+        self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="sextant")
+
+    # --- ASGI -------------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        request = HttpRequest(
+            method=scope["method"],
+            path=(scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0],
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            raw_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+        )
+        request_id = str(uuid.uuid4())
+        if request.path.startswith("/_sextant/"):
+            response, service, operation = self._internal(request), "sextant", request.path
+        else:
+            response, service, operation = await self._answer(request, request_id, receive)
+        await self._send(send, response, head=request.method == "HEAD")
+        log.info(json.dumps({"service": service, "operation": operation, "status": response.status,
+                             "ms": round((time.perf_counter() - started) * 1000, 2), "request_id": request_id}))
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.store.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _answer(self, request: HttpRequest, request_id: str, receive) -> tuple[HttpResponse, str, str]:
+        service, operation, protocol = "-", "-", None
+        try:
+            credential = self._credential(request)
+            if self.router.is_query_candidate(credential) or \
+                    request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                request.body = await self._read_all(receive)
+                body_read = True
+            else:
+                body_read = False
+            route = self.router.resolve(request, credential)
+            service, operation = route.service.name, route.operation
+            protocol = self._protocol(route.service, route.protocol)
+            context = self._context(request, request_id, route, credential)
+            if not body_read:
+                if route.op.get_streaming_input() is not None and route.protocol.startswith("rest"):
+                    stream = ReceiveStream(receive, asyncio.get_running_loop(), MAX_OBJECT_BYTES)
+                    if "aws-chunked" in request.headers.get("content-encoding", ""):
+                        stream = AwsChunkedReader(stream, context.trailers)
+                    request.stream = stream
+                else:
+                    request.body = await self._read_all(receive)
+            if self.settings.auth == "sigv4":
+                self._authenticate(request, credential, protocol)
+            handler = route.service.handler(route.operation)
+            if handler is None:
+                raise not_implemented(service, operation)
+            params = protocol.parse(route.op, request, route.labels)
+            if route.op.input_shape is not None:
+                errors = constraint_errors(route.op.input_shape, params)
+                if errors:
+                    raise ServiceError(protocol.validation_code, validation_message(errors))
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self.executor, handler, context, params)
+            response = protocol.serialize(route.op, result or {}, request_id)
+            if context.status is not None:
+                response.status = context.status
+        except ServiceError as error:
+            response = (protocol or self._fallback_protocol(request)).serialize_error(error, request_id)
+        except Exception:  # a bug: answer 500 with the request id, log the traceback
+            logging.getLogger("sextant").exception("unhandled error in %s:%s (request %s)", service, operation,
+                                                   request_id)
+            error = ServiceError("InternalFailure", f"Internal error in Sextant (request {request_id})",
+                                 status=500, sender_fault=False)
+            response = (protocol or self._fallback_protocol(request)).serialize_error(error, request_id)
+        return response, service, operation
+
+    async def _read_all(self, receive) -> bytes:
+        chunks, total = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ServiceError("IncompleteBody", "The client closed the connection before sending the body")
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.settings.max_body_bytes:
+                raise ServiceError("RequestEntityTooLarge", f"Request body exceeds {self.settings.max_body_bytes} "
+                                   "bytes (SEXTANT_MAX_BODY_BYTES)", status=413)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _send(self, send, response: HttpResponse, head: bool) -> None:
+        body = response.body
+        headers = [(name.lower().encode("latin-1"), str(value).encode("latin-1", "replace"))
+                   for name, value in response.headers]
+        if isinstance(body, (bytes, bytearray)):
+            if response.header("content-length") is None:
+                headers.append((b"content-length", str(len(body)).encode()))
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if head else bytes(body)})
+            return
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        loop = asyncio.get_running_loop()
+        reader = body if hasattr(body, "read") else _IterReader(iter(body))
+        try:
+            while not head:
+                chunk = await loop.run_in_executor(self.executor, reader.read, CHUNK)
+                if not chunk:
+                    break
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            close = getattr(reader, "close", None)
+            if close is not None:
+                close()
+        await send({"type": "http.response.body", "body": b""})
+
+    # --- pieces -----------------------------------------------------------------------------
+
+    def _credential(self, request: HttpRequest) -> sigv4.Credential | None:
+        try:
+            return sigv4.parse_credential(request.headers, request.query)
+        except sigv4.SignatureError as exc:
+            if self.settings.auth == "sigv4":
+                raise ServiceError("IncompleteSignature", exc.reason, status=403) from None
+            return None
+
+    def _context(self, request: HttpRequest, request_id: str, route: Route,
+                 credential: sigv4.Credential | None) -> Context:
+        access_key = credential.access_key if credential else None
+        return Context(
+            account=self.settings.account_for(access_key),
+            region=credential.region if credential else self.settings.s3_region,
+            request_id=request_id, service=route.service.name, operation=route.operation,
+            store=self.store, settings=self.settings, headers=request.headers,
+            base_url=f"http://{request.host or f'{self.settings.host}:{self.settings.port}'}",
+            access_key=access_key)
+
+    def _authenticate(self, request: HttpRequest, credential: sigv4.Credential | None, protocol: Protocol) -> None:
+        s3_style = protocol.name in ("rest-xml", "query")
+        if credential is None:
+            raise ServiceError("AccessDenied" if s3_style else "MissingAuthenticationTokenException",
+                               "Request is not signed: Sextant runs with SEXTANT_AUTH=sigv4", status=403)
+        secret = self.settings.access_keys.get(credential.access_key, (None,))[0]
+        if secret is None:
+            raise ServiceError("InvalidAccessKeyId" if s3_style else "UnrecognizedClientException",
+                               f"The AWS access key id {credential.access_key} is not known to this server",
+                               status=403)
+        body_hash = hashlib.sha256(request.body).hexdigest() if request.stream is None else None
+        try:
+            sigv4.verify(request.method, request.path, request.query_string, request.raw_headers, body_hash, secret)
+        except sigv4.SignatureError as exc:
+            raise ServiceError("SignatureDoesNotMatch" if s3_style else "InvalidSignatureException",
+                               f"The request signature we calculated does not match the signature you provided: "
+                               f"{exc.reason}", status=403) from None
+
+    def _protocol(self, service: Service, name: str) -> Protocol:
+        key = (service.name, name)
+        protocol = self.protocols.get(key)
+        if protocol is None:
+            protocol = self.protocols[key] = PROTOCOLS[name](service.model)
+        return protocol
+
+    def _fallback_protocol(self, request: HttpRequest) -> Protocol:
+        """How to word an error raised before the service was known."""
+        headers = request.headers
+        if "x-amz-target" in headers:
+            return self._protocol(self.catalog["sagemaker"], "json")
+        if headers.get("smithy-protocol") == "rpc-v2-cbor":
+            return self._protocol(self.catalog["comprehendmedical"], "smithy-rpc-v2-cbor")
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return self._protocol(self.catalog["sts"], "query")
+        if headers.get("content-type", "").startswith("application/json"):
+            return self._protocol(self.catalog["sagemaker-runtime"], "rest-json")
+        return self._protocol(self.catalog["s3"], "rest-xml")
+
+    def _internal(self, request: HttpRequest) -> HttpResponse:
+        if request.path.rstrip("/") == "/_sextant/health" and request.method in ("GET", "HEAD"):
+            body = json.dumps(self.health()).encode()
+            return HttpResponse(200, [("Content-Type", "application/json")], body)
+        return HttpResponse(404, [("Content-Type", "application/json")],
+                            json.dumps({"message": f"No such Sextant endpoint: {request.path}"}).encode())
+
+    def health(self) -> dict[str, Any]:
+        services = {name: {"protocol": service.protocol, "implemented": len(service.implemented())}
+                    for name, service in self.catalog.services.items()}
+        return {"status": "ok", "version": __version__, "services": services, "store": self.store.describe(),
+                "auth": self.settings.auth}
+
+
+class _IterReader:
+    def __init__(self, chunks) -> None:
+        self.chunks = chunks
+
+    def read(self, size: int = -1) -> bytes:
+        return next(self.chunks, b"")

@@ -1,0 +1,188 @@
+"""Metadata: SQLAlchemy over SQLite (a file in SEXTANT_HOME) or PostgreSQL (SEXTANT_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import (BigInteger, Column, Double, Index, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint, create_engine, delete, event, insert, select, update)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+# S3 lists keys in UTF-8 byte order: SQLite's default BINARY collation is that; PostgreSQL needs "C".
+Key = String(1024).with_variant(String(1024, collation="C"), "postgresql")
+
+resources = Table(
+    "resources", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("name", Key, nullable=False),
+    Column("arn", String(2048), nullable=False, unique=True),
+    Column("status", String(64)),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Column("document", Text, nullable=False),
+    UniqueConstraint("account", "region", "type", "name"),
+    Index("ix_resources_type_name", "type", "name"),
+)
+
+objects = Table(
+    "s3_objects", metadata,
+    Column("bucket", String(63), primary_key=True),
+    Column("key", Key, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("last_modified", Double, nullable=False),
+    Column("blob", String(255), nullable=False),
+    Column("attributes", Text, nullable=False),
+)
+
+uploads = Table(
+    "s3_uploads", metadata,
+    Column("upload_id", String(64), primary_key=True),
+    Column("bucket", String(63), nullable=False),
+    Column("key", Key, nullable=False),
+    Column("initiated", Double, nullable=False),
+    Column("attributes", Text, nullable=False),
+    Index("ix_uploads_bucket_key", "bucket", "key"),
+)
+
+parts = Table(
+    "s3_parts", metadata,
+    Column("upload_id", String(64), primary_key=True),
+    Column("part_number", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("last_modified", Double, nullable=False),
+    Column("blob", String(255), nullable=False),
+    Column("checksums", Text, nullable=False),
+)
+
+
+def connect(url: str | None, home: Path) -> Engine:
+    """An engine on `url`, or on `home/sextant.db` (SQLite, WAL) when no URL is given; tables created."""
+    if url is None:
+        home.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{home / 'sextant.db'}", connect_args={"check_same_thread": False,
+                                                                              "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+    else:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    metadata.create_all(engine)
+    return engine
+
+
+def now() -> float:
+    return time.time()
+
+
+def to_datetime(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc)
+
+
+class AlreadyExists(Exception):
+    """A resource with the same account, region, type and name (or ARN) exists."""
+
+
+@dataclass
+class Resource:
+    """One AWS resource: identity, status, timestamps and its Describe* document."""
+
+    account: str
+    region: str
+    type: str
+    name: str
+    arn: str
+    status: str | None = None
+    document: dict[str, Any] = field(default_factory=dict)
+    created_at: float = field(default_factory=now)
+    updated_at: float = field(default_factory=now)
+
+    @classmethod
+    def _from_row(cls, row: Any) -> "Resource":
+        return cls(row.account, row.region, row.type, row.name, row.arn, row.status,
+                   json.loads(row.document), row.created_at, row.updated_at)
+
+
+class Resources:
+    """The one generic way every service stores its resources."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def create(self, resource: Resource) -> Resource:
+        """Insert a new resource; AlreadyExists when its name or ARN is taken."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(resources).values(
+                    account=resource.account, region=resource.region, type=resource.type, name=resource.name,
+                    arn=resource.arn, status=resource.status, created_at=resource.created_at,
+                    updated_at=resource.updated_at, document=json.dumps(resource.document, default=str)))
+        except IntegrityError:
+            raise AlreadyExists(resource.arn) from None
+        return resource
+
+    def get(self, account: str, region: str, type: str, name: str) -> Resource | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(resources).where(
+                resources.c.account == account, resources.c.region == region,
+                resources.c.type == type, resources.c.name == name)).first()
+        return Resource._from_row(row) if row else None
+
+    def find(self, type: str, name: str) -> Resource | None:
+        """A resource by type and name in any account and region (for globally unique names)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(resources).where(
+                resources.c.type == type, resources.c.name == name)).first()
+        return Resource._from_row(row) if row else None
+
+    def list(self, type: str, account: str | None = None, region: str | None = None,
+             status: str | None = None) -> list[Resource]:
+        """Resources of a type (optionally of one account/region/status), oldest first."""
+        query = select(resources).where(resources.c.type == type)
+        if account is not None:
+            query = query.where(resources.c.account == account)
+        if region is not None:
+            query = query.where(resources.c.region == region)
+        if status is not None:
+            query = query.where(resources.c.status == status)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(resources.c.created_at, resources.c.id)).all()
+        return [Resource._from_row(row) for row in rows]
+
+    def save(self, resource: Resource) -> Resource:
+        """Write back a resource's status and document (updating `updated_at`)."""
+        resource.updated_at = now()
+        with self.engine.begin() as connection:
+            connection.execute(update(resources).where(resources.c.arn == resource.arn).values(
+                status=resource.status, updated_at=resource.updated_at,
+                document=json.dumps(resource.document, default=str)))
+        return resource
+
+    def delete(self, resource: Resource) -> bool:
+        with self.engine.begin() as connection:
+            return connection.execute(delete(resources).where(resources.c.arn == resource.arn)).rowcount > 0
