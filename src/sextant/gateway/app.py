@@ -23,7 +23,7 @@ from ..store import Store
 from . import sigv4
 from .body import AwsChunkedReader, ReceiveStream
 from .catalog import Catalog, Service
-from .http import HttpRequest, HttpResponse
+from .messages import HttpRequest, HttpResponse
 from .protocols import PROTOCOLS, Protocol
 from .routing import Route, Router
 from .validation import constraint_errors, validation_message
@@ -105,14 +105,14 @@ class Gateway:
                     request.body = await self._read_all(receive)
             if self.settings.auth == "sigv4":
                 self._authenticate(request, credential, protocol)
-            handler = route.service.handler(route.operation)
-            if handler is None:
-                raise not_implemented(service, operation)
             params = protocol.parse(route.op, request, route.labels)
             if route.op.input_shape is not None:
                 errors = constraint_errors(route.op.input_shape, params)
                 if errors:
                     raise ServiceError(protocol.validation_code, validation_message(errors))
+            handler = route.service.handler(route.operation)
+            if handler is None:
+                raise not_implemented(service, operation)
             loop = asyncio.get_running_loop()
             result = await loop.run_in_executor(self.executor, handler, context, params)
             response = protocol.serialize(route.op, result or {}, request_id)

@@ -17,7 +17,7 @@ from botocore.model import OperationModel
 
 from .catalog import Catalog, Service
 from ..errors import ServiceError
-from .http import HttpRequest
+from .messages import HttpRequest
 from .sigv4 import Credential
 
 _LABEL = re.compile(r"\{([^}+]+)(\+?)\}")
@@ -161,7 +161,7 @@ class Router:
             service = self.catalog.by_target_prefix.get(prefix)
             if service is None:
                 raise ServiceError("UnknownOperationException", f"No service answers X-Amz-Target {target!r}")
-            return self._checked(service, operation, "json", {})
+            return self._checked(service, operation, "json", request.method)
         if request.headers.get("smithy-protocol") == "rpc-v2-cbor":
             parts = request.path.strip("/").split("/")
             if len(parts) != 4 or parts[0] != "service" or parts[2] != "operation":
@@ -170,7 +170,7 @@ class Router:
             service = self.catalog.by_target_prefix.get(parts[1])
             if service is None:
                 raise ServiceError("UnknownOperationException", f"No service named {parts[1]!r}")
-            return self._checked(service, parts[3], "smithy-rpc-v2-cbor", {})
+            return self._checked(service, parts[3], "smithy-rpc-v2-cbor", request.method)
         if credential is not None:
             candidates = self.catalog.by_signing_name.get(credential.service)
             if not candidates:
@@ -196,7 +196,7 @@ class Router:
             action = request.query.get("Action", [None])[0] or _form_value(request.body, "Action")
             if not action:
                 raise ServiceError("MissingAction", "The request must contain the parameter Action", status=400)
-            return self._checked(query_services[0], action, "query", {})
+            return self._checked(query_services[0], action, "query", request.method)
         best = None
         for service in candidates:
             if service.protocol not in ("rest-json", "rest-xml"):
@@ -215,11 +215,13 @@ class Router:
         _, service, operation, labels = best
         return Route(service, operation, service.protocol, labels)
 
-    def _checked(self, service: Service, operation: str, protocol: str, labels: dict[str, str]) -> Route:
+    def _checked(self, service: Service, operation: str, protocol: str, method: str) -> Route:
+        if method != "POST" and protocol != "query":
+            raise ServiceError("MethodNotAllowed", f"{service.name} expects POST requests, got {method}", status=405)
         if operation not in service.operations:
             raise ServiceError("UnknownOperationException" if protocol != "query" else "InvalidAction",
                                f"{service.name} has no operation {operation!r}", status=400)
-        return Route(service, operation, protocol, labels)
+        return Route(service, operation, protocol, {})
 
 
 def _form_value(body: bytes, name: str) -> str | None:

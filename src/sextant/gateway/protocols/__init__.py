@@ -14,7 +14,7 @@ import cbor2
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from ...errors import ServiceError
-from ..http import HttpRequest, HttpResponse
+from ..messages import HttpRequest, HttpResponse
 from . import rest, xml
 from .shapes import DocumentCodec, ShapeError, decode_document, encode_document, from_text, join
 

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from botocore.model import OperationModel, Shape
 
-from ..http import HttpRequest
+from ..messages import HttpRequest
 from .shapes import ShapeError, from_text, join, to_text
 
 BodyReader = Callable[[Shape, bytes, frozenset[str]], dict[str, Any]]
