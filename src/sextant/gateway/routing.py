@@ -48,6 +48,7 @@ class _Template:
     query: dict[str, str | None]
     required_query: tuple[str, ...]
     required_headers: tuple[str, ...]
+    deprecated: bool
 
     def score(self, request: HttpRequest) -> tuple[int, ...] | None:
         """How specifically this template matches `request`, or None if it does not."""
@@ -63,7 +64,8 @@ class _Template:
         if not all(name in request.query for name in self.required_query) or \
                 not all(name in request.headers for name in self.required_headers):
             return None
-        return (matched_literals, self.literal_length, len(self.required_query) + len(self.required_headers))
+        return (matched_literals, self.literal_length, len(self.required_query) + len(self.required_headers),
+                not self.deprecated)
 
 
 def _compile(op: OperationModel) -> _Template:
@@ -93,7 +95,7 @@ def _compile(op: OperationModel) -> _Template:
         elif location == "header":
             required_headers.append(member.serialization.get("name", name).lower())
     return _Template(op.name, op.http.get("method", "POST"), re.compile(regex), literal, literals,
-                     tuple(required_query), tuple(required_headers))
+                     tuple(required_query), tuple(required_headers), op.deprecated)
 
 
 def _group(label: str) -> str:

@@ -23,8 +23,10 @@ S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 S3_ROOTS = {
     "ListBuckets": "ListAllMyBucketsResult", "ListObjects": "ListBucketResult",
     "ListObjectsV2": "ListBucketResult", "CreateMultipartUpload": "InitiateMultipartUploadResult",
-    "DeleteObjects": "DeleteResult", "GetBucketLocation": "LocationConstraint",
+    "DeleteObjects": "DeleteResult",
 }
+# Outputs S3 sends as a lone root element whose text is the output's only member (the model nests it).
+S3_TEXT_ROOTS = {"GetBucketLocation": "LocationConstraint"}
 
 
 def error_statuses(model: ServiceModel) -> dict[str, int]:
@@ -180,22 +182,36 @@ class RestXmlProtocol(Protocol):
             raise ServiceError(self.serialization_code if "XML" in str(exc) else "InvalidArgument", str(exc)) from None
 
     def serialize(self, op, result, request_id):
+        if op.name == "GetBucketLocation":  # the one S3 answer whose root element holds text
+            text = xml.escape(result.get("LocationConstraint") or "")
+            body = f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="{S3_NAMESPACE}">{text}' \
+                   "</LocationConstraint>"
+            return HttpResponse(200, [("Content-Type", "application/xml"), (self.request_id_header, request_id)],
+                                body.encode())
+
         def write_body(shape: Shape, value: dict[str, Any], skip: frozenset[str]) -> bytes:
             root = shape.serialization.get("name") or S3_ROOTS.get(op.name) or f"{op.name}Result"
             return xml.document(root, shape, value, shape.serialization.get("xmlNamespace", {}).get("uri", S3_NAMESPACE), skip)
 
+        ids = [(self.request_id_header, request_id), ("x-amz-id-2", request_id)]
+        text_root = S3_TEXT_ROOTS.get(op.name)
+        if text_root is not None:  # e.g. <LocationConstraint>eu-west-1</LocationConstraint>, empty for us-east-1
+            body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<{text_root} xmlns="{S3_NAMESPACE}">'
+                    f'{xml.escape(result.get(text_root) or "")}</{text_root}>')
+            return HttpResponse(200, [("Content-Type", "application/xml"), *ids], body.encode())
         status, headers, body = rest.render_response(op, result, write_body, "application/xml")
-        headers += [(self.request_id_header, request_id), ("x-amz-id-2", request_id)]
-        return HttpResponse(status, headers, body)
+        return HttpResponse(status, headers + ids, body)
 
     def serialize_error(self, error, request_id):
+        headers = [("Content-Type", "application/xml"), (self.request_id_header, request_id),
+                   ("x-amz-id-2", request_id)]
+        if self.status_of(error) == 304:  # a 304 has no content (RFC 9110 15.4.5): a body would desync keep-alive
+            return HttpResponse(304, headers[1:], b"")
         out = ['<?xml version="1.0" encoding="UTF-8"?>\n<Error>']
         for tag, value in (("Code", error.code), ("Message", error.message), *error.fields.items(),
                            ("RequestId", request_id)):
             out.append(f"<{tag}>{xml.escape(str(value))}</{tag}>")
         out.append("</Error>")
-        headers = [("Content-Type", "application/xml"), (self.request_id_header, request_id),
-                   ("x-amz-id-2", request_id)]
         return HttpResponse(self.status_of(error), headers, "".join(out).encode())
 
 

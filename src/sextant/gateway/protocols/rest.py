@@ -60,8 +60,9 @@ def bind_request(op: OperationModel, request: HttpRequest, labels: dict[str, str
                 params[name] = _header_value(member, text, name)
         elif location == "headers":
             prefix = where.lower()
-            params[name] = {key[len(prefix):]: value for key, value in request.headers.items()
-                            if key.startswith(prefix)}
+            found = {key[len(prefix):]: value for key, value in request.headers.items() if key.startswith(prefix)}
+            if found:
+                params[name] = found
         elif location is None:
             body_members.add(name)
     for name, member in shape.members.items():  # a map bound to the query takes every other parameter
@@ -77,7 +78,7 @@ def bind_request(op: OperationModel, request: HttpRequest, labels: dict[str, str
         if member.type_name in ("blob", "string"):
             if request.stream is not None:
                 params[payload] = request.stream
-            elif request.body or member.type_name == "blob":
+            elif request.body:
                 params[payload] = request.body if member.type_name == "blob" else request.body.decode()
         elif request.body.strip():
             params[payload] = read_body(member, request.body, frozenset())

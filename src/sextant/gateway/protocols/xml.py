@@ -10,6 +10,8 @@ from botocore.model import Shape
 
 from .shapes import ShapeError, from_text, join, to_text
 
+XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
+
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
@@ -76,6 +78,8 @@ def write_element(out: list[str], tag: str, shape: Shape, value: Any) -> None:
             for name, member in shape.members.items()
             if member.serialization.get("xmlAttribute") and value.get(name) is not None
         )
+        if "xsi:" in attributes:
+            attributes = f' xmlns:xsi="{XSI_NAMESPACE}"' + attributes
         out.append(f"<{tag}{attributes}>")
         write_members(out, shape, value)
         out.append(f"</{tag}>")

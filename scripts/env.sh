@@ -1,0 +1,17 @@
+# Sourced by the other scripts: a project virtualenv in .venv with Sextant and the given extras installed.
+# Usage: source scripts/env.sh [EXTRAS]   (EXTRAS like "test" or "test,postgres")
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${SEXTANT_VENV:-$root/.venv}"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+fi
+extras="${1:-}"
+stamp="$venv/.sextant-installed-${extras:-base}"
+if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
+  "$venv/bin/python" -m pip install -q -e "$root${extras:+[$extras]}"
+  touch "$stamp"
+fi
+export PATH="$venv/bin:$PATH"
+cd "$root"
