@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..config import Settings
 from .db import Resource, Resources, connect
+from .events import LogEvents
 from .objects import LocalObjectStore, ObjectAttributes, ObjectInfo
 
 __all__ = ["Store", "Resource", "Resources", "ObjectAttributes", "ObjectInfo"]
@@ -15,6 +16,7 @@ class Store:
     def __init__(self, settings: Settings) -> None:
         self.engine = connect(settings.database_url, settings.home)
         self.resources = Resources(self.engine)
+        self.log_events = LogEvents(self.engine)
         if settings.s3_endpoint:
             from .remote import RemoteObjectStore
 

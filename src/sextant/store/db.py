@@ -69,6 +69,20 @@ parts = Table(
 )
 
 
+log_events = Table(
+    "log_events", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("account", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("log_group", String(512), nullable=False),
+    Column("log_stream", String(512), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("ingestion_time", BigInteger, nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_log_events_stream", "account", "region", "log_group", "log_stream", "timestamp"),
+)
+
+
 def connect(url: str | None, home: Path) -> Engine:
     """An engine on `url`, or on `home/sextant.db` (SQLite, WAL) when no URL is given; tables created."""
     if url is None:
