@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -105,6 +106,7 @@ def s3(server):
 
 @pytest.fixture
 def bucket(s3, request) -> str:
-    name = "t-" + request.node.name.lower().replace("_", "-")[:40].strip("-") + f"-{free_port()}"
+    stem = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40].strip("-")
+    name = f"t-{stem}-{free_port()}"
     s3.create_bucket(Bucket=name)
     return name

@@ -83,26 +83,27 @@ class Gateway:
 
     async def _answer(self, request: HttpRequest, request_id: str, receive) -> tuple[HttpResponse, str, str]:
         service, operation, protocol = "-", "-", None
+        body_stream: ReceiveStream | None = None
+        body_read = False
         try:
             credential = self._credential(request)
             if self.router.is_query_candidate(credential) or \
                     request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 request.body = await self._read_all(receive)
                 body_read = True
-            else:
-                body_read = False
             route = self.router.resolve(request, credential)
             service, operation = route.service.name, route.operation
             protocol = self._protocol(route.service, route.protocol)
             context = self._context(request, request_id, route, credential)
             if not body_read:
                 if route.op.get_streaming_input() is not None and route.protocol.startswith("rest"):
-                    stream = ReceiveStream(receive, asyncio.get_running_loop(), MAX_OBJECT_BYTES)
+                    stream = body_stream = ReceiveStream(receive, asyncio.get_running_loop(), MAX_OBJECT_BYTES)
                     if "aws-chunked" in request.headers.get("content-encoding", ""):
                         stream = AwsChunkedReader(stream, context.trailers)
                     request.stream = stream
                 else:
                     request.body = await self._read_all(receive)
+                    body_read = True
             if self.settings.auth == "sigv4":
                 self._authenticate(request, credential, protocol)
             params = protocol.parse(route.op, request, route.labels)
@@ -126,6 +127,10 @@ class Gateway:
             error = ServiceError("InternalFailure", f"Internal error in Sextant (request {request_id})",
                                  status=500, sender_fault=False)
             response = (protocol or self._fallback_protocol(request)).serialize_error(error, request_id)
+        if not (body_read or (body_stream is not None and body_stream.done)) and _has_body(request):
+            # The body was never read (a client sending `Expect: 100-continue` has not even sent it):
+            # the connection cannot carry another request.
+            response.headers.append(("Connection", "close"))
         return response, service, operation
 
     async def _read_all(self, receive) -> bytes:
@@ -192,8 +197,11 @@ class Gateway:
     def _authenticate(self, request: HttpRequest, credential: sigv4.Credential | None, protocol: Protocol) -> None:
         s3_style = protocol.name in ("rest-xml", "query")
         if credential is None:
-            raise ServiceError("AccessDenied" if s3_style else "MissingAuthenticationTokenException",
-                               "Request is not signed: Sextant runs with SEXTANT_AUTH=sigv4", status=403)
+            reason = "Request is not signed: Sextant runs with SEXTANT_AUTH=sigv4"
+            if "AWSAccessKeyId" in request.query or request.headers.get("authorization", "").startswith("AWS "):
+                reason = "Signature Version 2 is not accepted; sign with SigV4 (boto3: signature_version='s3v4')"
+            raise ServiceError("AccessDenied" if s3_style else "MissingAuthenticationTokenException", reason,
+                               status=403)
         secret = self.settings.access_keys.get(credential.access_key, (None,))[0]
         if secret is None:
             raise ServiceError("InvalidAccessKeyId" if s3_style else "UnrecognizedClientException",
@@ -239,6 +247,11 @@ class Gateway:
                     for name, service in self.catalog.services.items()}
         return {"status": "ok", "version": __version__, "services": services, "store": self.store.describe(),
                 "auth": self.settings.auth}
+
+
+def _has_body(request: HttpRequest) -> bool:
+    headers = request.headers
+    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
 
 
 class _IterReader:

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import shutil
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -152,6 +153,9 @@ class LocalObjectStore:
             if connection.execute(select(objects.c.key).where(objects.c.bucket == name).limit(1)).first():
                 raise ServiceError("BucketNotEmpty", "The bucket you tried to delete is not empty", status=409,
                                    BucketName=name)
+            pending = connection.execute(select(uploads.c.upload_id).where(uploads.c.bucket == name)).scalars().all()
+        for upload_id in pending:  # unfinished uploads go with their bucket
+            self._drop_upload(upload_id)
         self.resources.delete(resource)
         shutil.rmtree(self.root / name, ignore_errors=True)
 
@@ -216,9 +220,9 @@ class LocalObjectStore:
                     attributes: ObjectAttributes | None) -> ObjectInfo:
         """Copy an object; `attributes` None keeps the source's (MetadataDirective COPY)."""
         self.bucket(bucket)
-        source, blob = self._row(source_bucket, source_key)
         temporary = self.tmp / uuid.uuid4().hex
-        os.link(self.root / blob, temporary)  # objects are immutable files: a hard link is a safe copy
+        # objects are immutable files: a hard link is a safe copy
+        source, _ = self._with_data(source_bucket, source_key, lambda path: os.link(path, temporary))
         if attributes is None:
             attributes = source.attributes
         else:
@@ -246,13 +250,28 @@ class LocalObjectStore:
                           ObjectAttributes.from_json(row.attributes))
         return info, row.blob
 
+    def _with_data(self, bucket: str, key: str, use: Callable[[Path], Any]) -> tuple[ObjectInfo, Any]:
+        """The object's info and `use(path of its data file)`, for one and the same version of the object.
+
+        A concurrent overwrite or delete may unlink the file between reading the index and using it:
+        then the index is read again.
+        """
+        previous = None
+        while True:
+            info, blob = self._row(bucket, key)
+            try:
+                return info, use(self.root / blob)
+            except FileNotFoundError:
+                if blob == previous:
+                    raise
+                previous = blob
+
     def head_object(self, bucket: str, key: str) -> ObjectInfo:
         return self._row(bucket, key)[0]
 
     def open_object(self, bucket: str, key: str, start: int = 0, end: int | None = None) -> tuple[ObjectInfo, Any]:
         """The object's info and a reader of bytes start..end (inclusive; end None = to the end)."""
-        info, blob = self._row(bucket, key)
-        handle = open(self.root / blob, "rb")
+        info, handle = self._with_data(bucket, key, lambda path: open(path, "rb"))
         last = info.size - 1 if end is None else min(end, info.size - 1)
         return info, LimitedReader(handle, start, max(0, last - start + 1))
 
@@ -301,7 +320,8 @@ class LocalObjectStore:
 
     def create_upload(self, bucket: str, key: str, attributes: ObjectAttributes) -> UploadInfo:
         self.bucket(bucket)
-        upload_id = uuid.uuid4().hex
+        # ids sort in creation order, as S3 lists the uploads of one key: pages can resume after an id
+        upload_id = f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
         initiated = now()
         with self.engine.begin() as connection:
             connection.execute(insert(uploads).values(upload_id=upload_id, bucket=bucket, key=key,
@@ -321,8 +341,9 @@ class LocalObjectStore:
     def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, stream: BinaryIO,
                     algorithm: str | None = None, verify: Verifier | None = None) -> PartInfo:
         upload = self.upload(bucket, key, upload_id)
-        algorithm = algorithm or upload.attributes.checksum_algorithm
-        temporary, size, digests = self._spool(stream, [algorithm] if algorithm else [], verify)
+        # the request's algorithm is verified; the upload's is what CompleteMultipartUpload combines
+        algorithms = list(dict.fromkeys(a for a in (algorithm, upload.attributes.checksum_algorithm) if a))
+        temporary, size, digests = self._spool(stream, algorithms, verify)
         etag = base64.b64decode(digests.pop("MD5")).hex()
         blob = self._place(bucket, temporary)
         modified = now()
@@ -354,11 +375,13 @@ class LocalObjectStore:
         query = select(uploads).where(uploads.c.bucket == bucket)
         if prefix:
             query = query.where(uploads.c.key >= prefix, uploads.c.key < successor(prefix))
-        if key_marker:
+        if key_marker and upload_id_marker:
             query = query.where((uploads.c.key > key_marker) | and_(uploads.c.key == key_marker,
                                                                      uploads.c.upload_id > upload_id_marker))
+        elif key_marker:
+            query = query.where(uploads.c.key > key_marker)
         with self.engine.connect() as connection:
-            rows = connection.execute(query.order_by(uploads.c.key, uploads.c.initiated, uploads.c.upload_id)
+            rows = connection.execute(query.order_by(uploads.c.key, uploads.c.upload_id)
                                       .limit(max_uploads + 1)).all()
         found = [UploadInfo(r.upload_id, r.bucket, r.key, to_datetime(r.initiated),
                             ObjectAttributes.from_json(r.attributes)) for r in rows]

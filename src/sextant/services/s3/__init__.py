@@ -17,6 +17,8 @@ from ..context import Context
 CONTENT_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Expires")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+MAX_KEY_BYTES = 1024
+READ_ATTEMPTS = 5
 
 
 def _owner(context: Context) -> dict[str, str]:
@@ -28,6 +30,9 @@ def _key(params: dict[str, Any]) -> str:
     if ".." in key.split("/"):
         raise ServiceError("InvalidArgument", "Object key must not contain '..' path segments", ArgumentName="Key",
                            ArgumentValue=key)
+    size = len(key.encode())
+    if size > MAX_KEY_BYTES:
+        raise ServiceError("KeyTooLongError", "Your key is too long", MaxSizeAllowed=MAX_KEY_BYTES, Size=size)
     return key
 
 
@@ -140,8 +145,13 @@ def put_object(context: Context, params: dict[str, Any]) -> dict[str, Any]:
     attributes.checksum_algorithm = algorithm
     body = params.get("Body", b"")
     stream = body if hasattr(body, "read") else _BytesReader(body)
-    info = context.store.objects.put_object(params["Bucket"], key, stream, attributes,
-                                            _verifier(context, params, algorithm))
+    check_digests = _verifier(context, params, algorithm)
+
+    def verify(digests: dict[str, str]) -> None:
+        check_digests(digests)
+        _check_write_conditions(context, params, params["Bucket"], key)
+
+    info = context.store.objects.put_object(params["Bucket"], key, stream, attributes, verify)
     return {"ETag": _quoted(info.etag), "Size": info.size,
             **_checksum_fields(info.attributes.checksums, info.attributes.checksum_type)}
 
@@ -171,6 +181,29 @@ def _check_conditions(info: ObjectInfo, params: dict[str, Any], prefix: str = ""
         raise ServiceError("NotModified", "Not Modified", status=304)
     if not if_none_match and params.get(f"{prefix}IfModifiedSince") and modified <= params[f"{prefix}IfModifiedSince"]:
         raise ServiceError("NotModified", "Not Modified", status=304)
+
+
+def _check_write_conditions(context: Context, params: dict[str, Any], bucket: str, key: str) -> None:
+    """If-None-Match: * (create only) and If-Match: <etag> (replace only that version) of a write."""
+    if_match, if_none_match = params.get("IfMatch"), params.get("IfNoneMatch")
+    if not if_match and not if_none_match:
+        return
+    try:
+        current = context.store.objects.head_object(bucket, key)
+    except ServiceError as error:
+        if error.code != "NoSuchKey":
+            raise
+        current = None
+    if current is None:
+        if if_match:
+            raise ServiceError("NoSuchKey", "The specified key does not exist.", status=404, Key=key)
+        return
+    if if_none_match and if_none_match in ("*", _quoted(current.etag), current.etag):
+        raise ServiceError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                           status=412, Condition="If-None-Match")
+    if if_match and if_match not in ("*", _quoted(current.etag), current.etag):
+        raise ServiceError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                           status=412, Condition="If-Match")
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -212,20 +245,39 @@ def _object_fields(info: ObjectInfo, params: dict[str, Any]) -> dict[str, Any]:
 
 def _read(context: Context, params: dict[str, Any], with_body: bool) -> dict[str, Any]:
     bucket, key = params["Bucket"], _key(params)
-    info = context.store.objects.head_object(bucket, key)
-    _check_conditions(info, params)
-    fields = _object_fields(info, params)
-    span = _range(params.get("Range"), info.size)
-    if span is not None:
-        context.status = 206
-        fields["ContentRange"] = f"bytes {span[0]}-{span[1]}/{info.size}"
-        fields["ContentLength"] = span[1] - span[0] + 1
-        for name in [f for f in fields if f.startswith("Checksum")]:
-            del fields[name]
-    if with_body:
+    store = context.store.objects
+    for _ in range(READ_ATTEMPTS):
+        info = store.head_object(bucket, key)
+        _check_conditions(info, params)
+        fields = _object_fields(info, params)
+        span = _range(params.get("Range"), info.size)
+        if span is not None:
+            context.status = 206
+            fields["ContentRange"] = f"bytes {span[0]}-{span[1]}/{info.size}"
+            fields["ContentLength"] = span[1] - span[0] + 1
+            for name in [f for f in fields if f.startswith("Checksum")]:
+                del fields[name]
+        if not with_body:
+            return fields
         start, end = span if span is not None else (0, None)
-        _, fields["Body"] = context.store.objects.open_object(bucket, key, start, end)
-    return fields
+        fields["Body"] = _open_version(context, info, start, end)
+        if fields["Body"] is not None:
+            return fields
+    raise _overwritten()
+
+
+def _open_version(context: Context, info: ObjectInfo, start: int, end: int | None):
+    """A reader of bytes start..end of the version of an object `info` describes; None if it was replaced since."""
+    opened, body = context.store.objects.open_object(info.bucket, info.key, start, end)
+    if (opened.etag, opened.last_modified) == (info.etag, info.last_modified):
+        return body
+    body.close()
+    return None
+
+
+def _overwritten() -> ServiceError:
+    return ServiceError("SlowDown", "The object is being overwritten faster than it can be read; retry",
+                        status=503, sender_fault=False)
 
 
 def get_object(context: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -301,7 +353,7 @@ def list_objects_v2(context: Context, params: dict[str, Any]) -> dict[str, Any]:
                                ArgumentName="continuation-token") from None
     else:
         after = params.get("StartAfter") or ""
-    listing, result = _list(context, params, after)
+    listing, result = _list(context, params, after, owner=bool(params.get("FetchOwner")))
     encoding = params.get("EncodingType")
     result.update(KeyCount=len(listing.objects) + len(listing.common_prefixes), ContinuationToken=token,
                   StartAfter=_encode(params.get("StartAfter"), encoding))
@@ -311,17 +363,19 @@ def list_objects_v2(context: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_objects(context: Context, params: dict[str, Any]) -> dict[str, Any]:
-    listing, result = _list(context, params, params.get("Marker") or "")
+    listing, result = _list(context, params, params.get("Marker") or "", owner=True)
     result["Marker"] = _encode(params.get("Marker") or "", params.get("EncodingType"))
     if listing.truncated and params.get("Delimiter"):
         result["NextMarker"] = _encode(listing.last, params.get("EncodingType"))
     return result
 
 
-def _list(context: Context, params: dict[str, Any], after: str):
+def _list(context: Context, params: dict[str, Any], after: str, owner: bool):
     prefix, delimiter = params.get("Prefix") or "", params.get("Delimiter") or ""
     max_keys = min(params.get("MaxKeys", 1000), 1000)
     listing = context.store.objects.list_objects(params["Bucket"], prefix, delimiter, after, max_keys)
+    if max_keys == 0:  # an empty page is complete: a token to resume from nothing would restart the listing
+        listing.truncated = False
     encoding = params.get("EncodingType")
     return listing, {
         "Name": params["Bucket"], "Prefix": _encode(prefix, encoding), "Delimiter": _encode(delimiter or None, encoding),
@@ -329,7 +383,8 @@ def _list(context: Context, params: dict[str, Any], after: str):
         "Contents": [{"Key": _encode(o.key, encoding), "LastModified": o.last_modified, "ETag": _quoted(o.etag),
                       "Size": o.size, "StorageClass": "STANDARD",
                       **({"ChecksumAlgorithm": list(o.attributes.checksums)} if o.attributes.checksums else {}),
-                      **({"ChecksumType": o.attributes.checksum_type} if o.attributes.checksums else {})}
+                      **({"ChecksumType": o.attributes.checksum_type} if o.attributes.checksums else {}),
+                      **({"Owner": _owner(context)} if owner else {})}
                      for o in listing.objects],
         "CommonPrefixes": [{"Prefix": _encode(p, encoding)} for p in listing.common_prefixes],
     }
@@ -352,10 +407,15 @@ def create_multipart_upload(context: Context, params: dict[str, Any]) -> dict[st
             "ChecksumAlgorithm": attributes.checksum_algorithm, "ChecksumType": attributes.checksum_type}
 
 
-def upload_part(context: Context, params: dict[str, Any]) -> dict[str, Any]:
+def _part_number(params: dict[str, Any]) -> int:
     if not 1 <= params["PartNumber"] <= 10000:
         raise ServiceError("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive",
                            ArgumentName="partNumber", ArgumentValue=params["PartNumber"])
+    return params["PartNumber"]
+
+
+def upload_part(context: Context, params: dict[str, Any]) -> dict[str, Any]:
+    _part_number(params)
     algorithm = _requested_algorithm(context, params)
     body = params.get("Body", b"")
     part = context.store.objects.upload_part(
@@ -364,9 +424,47 @@ def upload_part(context: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"ETag": _quoted(part.etag), **_checksum_fields(part.checksums, None)}
 
 
+def _copy_range(header: str | None, size: int) -> tuple[int, int | None]:
+    """(first, last) byte of `x-amz-copy-source-range: bytes=first-last`; the whole object when absent."""
+    if not header:
+        return 0, None
+    match = re.fullmatch(r"bytes=(\d+)-(\d+)", header.strip())
+    if match is None:
+        raise ServiceError("InvalidArgument", "The x-amz-copy-source-range value must be of the form "
+                           "bytes=first-last where first and last are the zero-based offsets of the first and last "
+                           "bytes to copy", ArgumentName="x-amz-copy-source-range", ArgumentValue=header)
+    first, last = int(match.group(1)), int(match.group(2))
+    if first > last or last >= size:
+        raise ServiceError("InvalidArgument", f"Range specified is not valid for source object of size: {size}",
+                           ArgumentName="x-amz-copy-source-range", ArgumentValue=header)
+    return first, last
+
+
+def upload_part_copy(context: Context, params: dict[str, Any]) -> dict[str, Any]:
+    source_bucket, source_key = _copy_source(params["CopySource"])
+    number, key = _part_number(params), _key(params)
+    store = context.store.objects
+    store.upload(params["Bucket"], key, params["UploadId"])
+    for _ in range(READ_ATTEMPTS):
+        source = store.head_object(source_bucket, source_key)
+        _check_conditions(source, params, prefix="CopySource")
+        reader = _open_version(context, source, *_copy_range(params.get("CopySourceRange"), source.size))
+        if reader is not None:
+            break
+    else:
+        raise _overwritten()
+    try:
+        part = store.upload_part(params["Bucket"], key, params["UploadId"], number, reader)
+    finally:
+        reader.close()
+    return {"CopyPartResult": {"ETag": _quoted(part.etag), "LastModified": part.last_modified,
+                               **_checksum_fields(part.checksums, None)}}
+
+
 def complete_multipart_upload(context: Context, params: dict[str, Any]) -> dict[str, Any]:
     key = _key(params)
     requested = [(p["PartNumber"], p["ETag"]) for p in (params.get("MultipartUpload") or {}).get("Parts", [])]
+    _check_write_conditions(context, params, params["Bucket"], key)
     info = context.store.objects.complete_upload(params["Bucket"], key, params["UploadId"], requested)
     return {"Location": f"{context.base_url}/{params['Bucket']}/{quote(key)}", "Bucket": params["Bucket"],
             "Key": key, "ETag": _quoted(info.etag),
