@@ -124,6 +124,8 @@ class LocalObjectStore:
         self.resources = resources
         self.tmp = root / ".tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        for leftover in self.tmp.iterdir():  # writes a crash interrupted; they were never visible
+            leftover.unlink(missing_ok=True)
 
     # --- buckets ----------------------------------------------------------------------------
 
