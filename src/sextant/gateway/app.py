@@ -162,7 +162,7 @@ class Gateway:
         loop = asyncio.get_running_loop()
         reader = body if hasattr(body, "read") else _IterReader(iter(body))
         try:
-            while not head:
+            while not head and getattr(reader, "remaining", 1) > 0:  # a known length ends without a last read
                 chunk = await loop.run_in_executor(self.executor, reader.read, CHUNK)
                 if not chunk:
                     break
@@ -243,7 +243,7 @@ class Gateway:
                             json.dumps({"message": f"No such Sextant endpoint: {request.path}"}).encode())
 
     def health(self) -> dict[str, Any]:
-        services = {name: {"protocol": service.protocol, "implemented": len(service.implemented())}
+        services = {name: {"protocol": service.protocol, "implemented": len(service.implemented)}
                     for name, service in self.catalog.services.items()}
         return {"status": "ok", "version": __version__, "services": services, "store": self.store.describe(),
                 "auth": self.settings.auth}

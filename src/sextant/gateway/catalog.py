@@ -57,8 +57,10 @@ class Service:
         module = self.handlers
         return None if module is None else getattr(module, xform_name(operation), None)
 
-    def implemented(self) -> list[str]:
-        return [op for op in self.model.operation_names if self.handler(op) is not None]
+    @cached_property
+    def implemented(self) -> tuple[str, ...]:
+        """The operations Sextant implements (handler modules do not change while the server runs)."""
+        return tuple(op for op in self.model.operation_names if self.handler(op) is not None)
 
 
 class Catalog:

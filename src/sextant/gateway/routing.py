@@ -109,12 +109,17 @@ class RestIndex:
         self.service = service
 
     @cached_property
-    def templates(self) -> list[_Template]:
-        return [_compile(op) for op in self.service.operations.values()]
+    def templates(self) -> dict[str, list[_Template]]:
+        """Templates by HTTP method."""
+        by_method: dict[str, list[_Template]] = {}
+        for op in self.service.operations.values():
+            template = _compile(op)
+            by_method.setdefault(template.method, []).append(template)
+        return by_method
 
     def match(self, request: HttpRequest) -> tuple[tuple[int, ...], str, dict[str, str]] | None:
         best = None
-        for template in self.templates:
+        for template in self.templates.get(request.method, ()):
             score = template.score(request)
             if score is not None and (best is None or score > best[0]):
                 best = (score, template)

@@ -6,12 +6,13 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import (BigInteger, Column, Double, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, create_engine, delete, event, insert, select, update)
+                        UniqueConstraint, bindparam, create_engine, delete, event, insert, select, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -83,12 +84,26 @@ log_events = Table(
 )
 
 
+# Statements of the hot paths, built once (building a statement costs more than running it on SQLite).
+_GET = select(resources).where(resources.c.account == bindparam("account"), resources.c.region == bindparam("region"),
+                               resources.c.type == bindparam("type"), resources.c.name == bindparam("name"))
+_FIND = select(resources).where(resources.c.type == bindparam("type"), resources.c.name == bindparam("name"))
+_INSERT = insert(resources)
+
+
+@lru_cache(maxsize=None)
+def _list_statement(columns: tuple[str, ...]):
+    """SELECT of the resources matching the given columns, oldest first (one statement per column set)."""
+    query = select(resources).where(*(resources.c[name] == bindparam(name) for name in columns))
+    return query.order_by(resources.c.created_at, resources.c.id)
+
+
 def connect(url: str | None, home: Path) -> Engine:
     """An engine on `url`, or on `home/sextant.db` (SQLite, WAL) when no URL is given; tables created."""
     if url is None:
         home.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(f"sqlite:///{home / 'sextant.db'}", connect_args={"check_same_thread": False,
-                                                                              "timeout": 30})
+        engine = create_engine(f"sqlite:///{home / 'sextant.db'}", pool_size=32, max_overflow=32,
+                               connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:
@@ -152,7 +167,7 @@ class Resources:
         """Insert a new resource; AlreadyExists when its name or ARN is taken."""
         try:
             with self.engine.begin() as connection:
-                connection.execute(insert(resources).values(
+                connection.execute(_INSERT, dict(
                     account=resource.account, region=resource.region, type=resource.type, name=resource.name,
                     arn=resource.arn, status=resource.status, created_at=resource.created_at,
                     updated_at=resource.updated_at, document=json.dumps(resource.document, default=str)))
@@ -162,30 +177,22 @@ class Resources:
 
     def get(self, account: str, region: str, type: str, name: str) -> Resource | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(resources).where(
-                resources.c.account == account, resources.c.region == region,
-                resources.c.type == type, resources.c.name == name)).first()
+            row = connection.execute(_GET, dict(account=account, region=region, type=type, name=name)).first()
         return Resource._from_row(row) if row else None
 
     def find(self, type: str, name: str) -> Resource | None:
         """A resource by type and name in any account and region (for globally unique names)."""
         with self.engine.connect() as connection:
-            row = connection.execute(select(resources).where(
-                resources.c.type == type, resources.c.name == name)).first()
+            row = connection.execute(_FIND, dict(type=type, name=name)).first()
         return Resource._from_row(row) if row else None
 
     def list(self, type: str, account: str | None = None, region: str | None = None,
              status: str | None = None) -> list[Resource]:
         """Resources of a type (optionally of one account/region/status), oldest first."""
-        query = select(resources).where(resources.c.type == type)
-        if account is not None:
-            query = query.where(resources.c.account == account)
-        if region is not None:
-            query = query.where(resources.c.region == region)
-        if status is not None:
-            query = query.where(resources.c.status == status)
+        filters = {"type": type, "account": account, "region": region, "status": status}
+        filters = {name: value for name, value in filters.items() if value is not None}
         with self.engine.connect() as connection:
-            rows = connection.execute(query.order_by(resources.c.created_at, resources.c.id)).all()
+            rows = connection.execute(_list_statement(tuple(filters)), filters).all()
         return [Resource._from_row(row) for row in rows]
 
     def save(self, resource: Resource) -> Resource:

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, select
 from sqlalchemy.engine import Engine
 
 from ..errors import ServiceError
@@ -81,6 +81,12 @@ class Listing:
     truncated: bool
     last: str  # the last key or common prefix listed: where the next page starts after
 
+
+_OBJECT = (objects.c.bucket == bindparam("bucket")) & (objects.c.key == bindparam("key"))
+_SELECT_OBJECT = select(objects).where(_OBJECT)
+_SELECT_BLOB = select(objects.c.blob).where(_OBJECT)
+_DELETE_OBJECT = delete(objects).where(_OBJECT)
+_INSERT_OBJECT = insert(objects)
 
 Verifier = Callable[[dict[str, str]], None]
 """Called with the computed digests (base64, by algorithm, MD5 included) before an object is committed;
@@ -196,11 +202,10 @@ class LocalObjectStore:
                 attributes: ObjectAttributes) -> ObjectInfo:
         modified = now()
         with self.engine.begin() as connection:
-            old = connection.execute(select(objects.c.blob).where(
-                objects.c.bucket == bucket, objects.c.key == key)).scalar()
+            old = connection.execute(_SELECT_BLOB, dict(bucket=bucket, key=key)).scalar()
             if old is not None:
-                connection.execute(delete(objects).where(objects.c.bucket == bucket, objects.c.key == key))
-            connection.execute(insert(objects).values(
+                connection.execute(_DELETE_OBJECT, dict(bucket=bucket, key=key))
+            connection.execute(_INSERT_OBJECT, dict(
                 bucket=bucket, key=key, size=size, etag=etag, last_modified=modified, blob=blob,
                 attributes=json.dumps(asdict(attributes))))
         if old is not None and old != blob:
@@ -234,9 +239,8 @@ class LocalObjectStore:
     def delete_object(self, bucket: str, key: str) -> None:
         self.bucket(bucket)
         with self.engine.begin() as connection:
-            blob = connection.execute(select(objects.c.blob).where(
-                objects.c.bucket == bucket, objects.c.key == key)).scalar()
-            connection.execute(delete(objects).where(objects.c.bucket == bucket, objects.c.key == key))
+            blob = connection.execute(_SELECT_BLOB, dict(bucket=bucket, key=key)).scalar()
+            connection.execute(_DELETE_OBJECT, dict(bucket=bucket, key=key))
         if blob is not None:
             (self.root / blob).unlink(missing_ok=True)
 
@@ -244,7 +248,7 @@ class LocalObjectStore:
 
     def _row(self, bucket: str, key: str) -> tuple[ObjectInfo, str]:
         with self.engine.connect() as connection:
-            row = connection.execute(select(objects).where(objects.c.bucket == bucket, objects.c.key == key)).first()
+            row = connection.execute(_SELECT_OBJECT, dict(bucket=bucket, key=key)).first()
         if row is None:
             self.bucket(bucket)
             raise ServiceError("NoSuchKey", "The specified key does not exist.", status=404, Key=key)
