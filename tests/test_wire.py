@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import subprocess
+import sys
 
 import botocore.exceptions
 import cbor2
@@ -151,9 +154,6 @@ def test_health_and_request_log(server):
 
 
 def test_aws_cli_talks_to_json_and_query_services(server):
-    import os
-    import subprocess
-
     env = {**os.environ, "AWS_ENDPOINT_URL": server.url, "AWS_ACCESS_KEY_ID": "AKIDTEST",
            "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": "us-east-1"}
     result = subprocess.run(["aws", "sts", "get-caller-identity", "--output", "json"], env=env,
@@ -163,3 +163,14 @@ def test_aws_cli_talks_to_json_and_query_services(server):
     result = subprocess.run(["aws", "sagemaker", "list-training-jobs"], env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode != 0 and "NotImplemented" in result.stderr
+
+
+def test_status_command(server):
+    command = [sys.executable, "-m", "sextant.cli.main", "status", "--port", str(server.port)]
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "s3" in shown.stdout and "operations" in shown.stdout
+    document = json.loads(subprocess.run(command + ["--json"], capture_output=True, text=True, timeout=60).stdout)
+    assert document["services"]["s3"]["implemented"] == server.health()["services"]["s3"]["implemented"]
+    down = subprocess.run([sys.executable, "-m", "sextant.cli.main", "status", "--port", "9"], capture_output=True,
+                          text=True, timeout=60)
+    assert down.returncode == 1 and "not answering" in down.stderr
