@@ -7,7 +7,6 @@ import urllib.request
 
 import botocore.exceptions
 import pytest
-from botocore.config import Config
 
 KEYS = "AKIDGOOD:goodsecret:111122223333,AKIDOTHER:othersecret"
 

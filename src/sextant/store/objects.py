@@ -26,6 +26,7 @@ from . import checksums
 from .db import Resource, Resources, now, objects, parts, to_datetime, uploads
 
 CHUNK = 1024 * 1024
+CONTENT_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Expires")
 MIN_PART_SIZE = 5 * 1024 * 1024
 BUCKET = "s3:bucket"
 
@@ -91,6 +92,23 @@ _INSERT_OBJECT = insert(objects)
 Verifier = Callable[[dict[str, str]], None]
 """Called with the computed digests (base64, by algorithm, MD5 included) before an object is committed;
 raises to refuse the write."""
+
+
+def spool(stream: BinaryIO, handle: BinaryIO, algorithms: list[str], verify: Verifier | None
+          ) -> tuple[int, dict[str, str]]:
+    """Copy `stream` into `handle` computing MD5 and `algorithms`, let `verify` see the digests, rewind."""
+    digests = {name: checksums.new(name) for name in ["MD5", *algorithms]}
+    size = 0
+    while chunk := stream.read(CHUNK):
+        handle.write(chunk)
+        size += len(chunk)
+        for digest in digests.values():
+            digest.update(chunk)
+    values = {name: checksums.encode(digest.digest()) for name, digest in digests.items()}
+    if verify is not None:
+        verify(values)
+    handle.seek(0)
+    return size, values
 
 
 def successor(prefix: str) -> str:
@@ -172,18 +190,9 @@ class LocalObjectStore:
     def _spool(self, stream: BinaryIO, algorithms: list[str], verify: Verifier | None) -> tuple[Path, int, dict[str, str]]:
         """Copy `stream` to a temporary file, computing digests; the file is removed if anything fails."""
         path = self.tmp / uuid.uuid4().hex
-        digests = {name: checksums.new(name) for name in ["MD5", *algorithms]}
-        size = 0
         try:
             with open(path, "wb") as handle:
-                while chunk := stream.read(CHUNK):
-                    handle.write(chunk)
-                    size += len(chunk)
-                    for digest in digests.values():
-                        digest.update(chunk)
-            values = {name: checksums.encode(digest.digest()) for name, digest in digests.items()}
-            if verify is not None:
-                verify(values)
+                size, values = spool(stream, handle, algorithms, verify)
         except BaseException:
             path.unlink(missing_ok=True)
             raise

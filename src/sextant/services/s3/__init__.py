@@ -11,10 +11,9 @@ from urllib.parse import quote, unquote
 
 from ...errors import ServiceError
 from ...store.checksums import ALGORITHMS
-from ...store.objects import ObjectAttributes, ObjectInfo
+from ...store.objects import CONTENT_HEADERS, ObjectAttributes, ObjectInfo
 from ..context import Context
 
-CONTENT_HEADERS = ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "Expires")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 MAX_KEY_BYTES = 1024
@@ -370,6 +369,12 @@ def list_objects(context: Context, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _listed_checksum(attributes: ObjectAttributes) -> dict[str, Any]:
+    """ChecksumAlgorithm/ChecksumType of a listing entry (a remote store's listing knows only the algorithm)."""
+    algorithms = list(attributes.checksums) or ([attributes.checksum_algorithm] if attributes.checksum_algorithm else [])
+    return {"ChecksumAlgorithm": algorithms, "ChecksumType": attributes.checksum_type} if algorithms else {}
+
+
 def _list(context: Context, params: dict[str, Any], after: str, owner: bool):
     prefix, delimiter = params.get("Prefix") or "", params.get("Delimiter") or ""
     max_keys = min(params.get("MaxKeys", 1000), 1000)
@@ -382,8 +387,7 @@ def _list(context: Context, params: dict[str, Any], after: str, owner: bool):
         "MaxKeys": max_keys, "EncodingType": encoding, "IsTruncated": listing.truncated,
         "Contents": [{"Key": _encode(o.key, encoding), "LastModified": o.last_modified, "ETag": _quoted(o.etag),
                       "Size": o.size, "StorageClass": "STANDARD",
-                      **({"ChecksumAlgorithm": list(o.attributes.checksums)} if o.attributes.checksums else {}),
-                      **({"ChecksumType": o.attributes.checksum_type} if o.attributes.checksums else {}),
+                      **_listed_checksum(o.attributes),
                       **({"Owner": _owner(context)} if owner else {})}
                      for o in listing.objects],
         "CommonPrefixes": [{"Prefix": _encode(p, encoding)} for p in listing.common_prefixes],
