@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import logging
 import time
@@ -31,6 +32,7 @@ from .validation import constraint_errors, validation_message
 log = logging.getLogger("sextant.requests")
 CHUNK = 1024 * 1024
 MAX_OBJECT_BYTES = 5 * 1024**3
+SMALL_BODY_BYTES = 8 * 1024 * 1024  # streamed bodies up to this size are read before the handler runs
 
 
 class Gateway:
@@ -97,7 +99,11 @@ class Gateway:
             context = self._context(request, request_id, route, credential)
             if not body_read:
                 if route.op.get_streaming_input() is not None and route.protocol.startswith("rest"):
-                    stream = body_stream = ReceiveStream(receive, asyncio.get_running_loop(), MAX_OBJECT_BYTES)
+                    if _content_length(request) <= SMALL_BODY_BYTES:  # cheaper read whole on the event loop
+                        stream = io.BytesIO(await self._read_all(receive))
+                        body_read = True
+                    else:
+                        stream = body_stream = ReceiveStream(receive, asyncio.get_running_loop(), MAX_OBJECT_BYTES)
                     if "aws-chunked" in request.headers.get("content-encoding", ""):
                         stream = AwsChunkedReader(stream, context.trailers)
                     request.stream = stream
@@ -247,6 +253,14 @@ class Gateway:
                     for name, service in self.catalog.services.items()}
         return {"status": "ok", "version": __version__, "services": services, "store": self.store.describe(),
                 "auth": self.settings.auth}
+
+
+def _content_length(request: HttpRequest) -> float:
+    """The declared body length; infinite when unknown (chunked transfer)."""
+    try:
+        return int(request.headers["content-length"])
+    except (KeyError, ValueError):
+        return float("inf")
 
 
 def _has_body(request: HttpRequest) -> bool:
