@@ -30,7 +30,7 @@ from .routing import Route, Router
 from .validation import constraint_errors, validation_message
 
 log = logging.getLogger("sextant.requests")
-CHUNK = 1024 * 1024
+CHUNK = 4 * 1024 * 1024  # bytes of a streamed response read per worker-thread hop
 MAX_OBJECT_BYTES = 5 * 1024**3
 SMALL_BODY_BYTES = 8 * 1024 * 1024  # streamed bodies up to this size are read before the handler runs
 
