@@ -19,6 +19,7 @@ from typing import Any
 from .. import __version__
 from ..config import Settings
 from ..errors import ServiceError, not_implemented
+from ..platform import Platform
 from ..services.context import Context
 from ..store import Store
 from . import sigv4
@@ -43,6 +44,7 @@ class Gateway:
             raise ValueError("SEXTANT_AUTH=sigv4 needs SEXTANT_ACCESS_KEYS=AKID:SECRET[:ACCOUNT],...")
         self.settings = settings
         self.store = store or Store(settings)
+        self.platform = Platform(settings, self.store)
         self.catalog = catalog or Catalog()
         self.router = Router(self.catalog, hostnames=(settings.host,))
         self.protocols: dict[tuple[str, str], Protocol] = {}
@@ -76,12 +78,20 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.start_services()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def start_services(self) -> None:
+        """Let each implemented service pick up where the last server left off (`on_startup(platform)`)."""
+        for service in self.catalog.services.values():
+            hook = getattr(service.handlers, "on_startup", None)
+            if hook is not None:
+                hook(self.platform)
 
     async def _answer(self, request: HttpRequest, request_id: str, receive) -> tuple[HttpResponse, str, str]:
         service, operation, protocol = "-", "-", None
@@ -196,7 +206,7 @@ class Gateway:
             account=self.settings.account_for(access_key),
             region=credential.region if credential else self.settings.s3_region,
             request_id=request_id, service=route.service.name, operation=route.operation,
-            store=self.store, settings=self.settings, headers=request.headers,
+            store=self.store, platform=self.platform, settings=self.settings, headers=request.headers,
             base_url=f"http://{request.host or f'{self.settings.host}:{self.settings.port}'}",
             access_key=access_key)
 

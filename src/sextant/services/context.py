@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..config import Settings
+from ..platform import Platform
 from ..store import Store
 
 
@@ -16,6 +17,7 @@ class Context:
     service: str
     operation: str
     store: Store
+    platform: Platform
     settings: Settings
     headers: dict[str, str]
     base_url: str

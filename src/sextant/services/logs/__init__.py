@@ -6,7 +6,7 @@ import shlex
 from typing import Any
 
 from ...errors import ServiceError
-from ...store import Resource
+from ...store import Resource, Store
 from ...store.db import AlreadyExists
 from ...store.events import LogEvent
 from ..context import Context
@@ -36,6 +36,20 @@ def _stream(context: Context, group: str, name: str) -> Resource:
     if stream is None:
         raise ServiceError("ResourceNotFoundException", "The specified log stream does not exist.")
     return stream
+
+
+def append_events(store: Store, account: str, region: str, group: str, stream: str,
+                  events: list[tuple[int, str]]) -> None:
+    """Write events to a stream, creating its group and stream as AWS services do for their own logs."""
+    group_arn = f"arn:aws:logs:{region}:{account}:log-group:{group}"
+    for type_, name, arn in ((GROUP, group, group_arn),
+                             (STREAM, f"{group}:{stream}", f"{group_arn}:log-stream:{stream}")):
+        if store.resources.get(account, region, type_, name) is None:
+            try:
+                store.resources.create(Resource(account, region, type_, name, arn))
+            except AlreadyExists:
+                pass
+    store.log_events.append(account, region, group, stream, events)
 
 
 def create_log_group(context: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,155 @@
+"""Training jobs through boto3: script mode end to end, logs, metrics, stop, limits, bad input."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import textwrap
+import time
+
+import botocore.exceptions
+import pytest
+
+SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
+WAIT = {"Delay": 1, "MaxAttempts": 300}
+
+
+def source_tarball(script: str) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        data = textwrap.dedent(script).encode()
+        info = tarfile.TarInfo("train.py")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def sm(server):
+    return server.client("sagemaker")
+
+
+@pytest.fixture
+def data_bucket(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="train/part-1.csv", Body=b"1,2\n3,4\n")
+    s3.put_object(Bucket=bucket, Key="train/part-2.csv", Body=b"5,6\n")
+    return bucket
+
+
+def finished(sm, name: str) -> dict:
+    """Wait for a job to end (the waiter raises on Failed, which some tests expect) and describe it."""
+    try:
+        sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName=name, WaiterConfig=WAIT)
+    except botocore.exceptions.WaiterError:
+        pass
+    return sm.describe_training_job(TrainingJobName=name)
+
+
+def script_job(sm, s3, bucket, name, script, **extra):
+    s3.put_object(Bucket=bucket, Key=f"code/{name}.tar.gz", Body=source_tarball(script))
+    request = dict(
+        TrainingJobName=name, RoleArn=ROLE,
+        AlgorithmSpecification={"TrainingImage": SKLEARN, "TrainingInputMode": "File",
+                                "MetricDefinitions": [{"Name": "train:total", "Regex": r"total=([0-9.]+)"}]},
+        HyperParameters={"sagemaker_program": '"train.py"',
+                         "sagemaker_submit_directory": f'"s3://{bucket}/code/{name}.tar.gz"', "scale": "2"},
+        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/train/", "S3DataDistributionType": "FullyReplicated"}},
+            "ContentType": "text/csv"}],
+        OutputDataConfig={"S3OutputPath": f"s3://{bucket}/output"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 600})
+    request.update(extra)
+    sm.create_training_job(**request)
+
+
+SUM_SCRIPT = """
+    import argparse, glob, json, os
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float)
+    args = parser.parse_args()
+    total = 0.0
+    for path in sorted(glob.glob(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "*.csv"))):
+        for line in open(path):
+            total += sum(float(v) for v in line.split(","))
+    print(f"total={total * args.scale}")
+    with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.json"), "w") as out:
+        json.dump({"total": total * args.scale, "hosts": json.loads(os.environ["SM_HOSTS"])}, out)
+    open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "report.txt"), "w").write("done")
+"""
+
+
+def test_script_mode_job_end_to_end(sm, s3, data_bucket, server):
+    script_job(sm, s3, data_bucket, "sum-job", SUM_SCRIPT)
+    sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="sum-job", WaiterConfig=WAIT)
+    job = sm.describe_training_job(TrainingJobName="sum-job")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert job["SecondaryStatus"] == "Completed"
+    statuses = [t["Status"] for t in job["SecondaryStatusTransitions"]]
+    assert statuses == ["Starting", "Downloading", "Training", "Uploading", "Completed"]
+    assert job["FinalMetricDataList"][0]["MetricName"] == "train:total"
+    assert job["FinalMetricDataList"][0]["Value"] == pytest.approx(42.0)
+    artifact = job["ModelArtifacts"]["S3ModelArtifacts"]
+    assert artifact == f"s3://{data_bucket}/output/sum-job/output/model.tar.gz"
+    body = s3.get_object(Bucket=data_bucket, Key="output/sum-job/output/model.tar.gz")["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(body)) as archive:
+        assert b'"total": 42.0' in archive.extractfile("model.json").read()
+    s3.head_object(Bucket=data_bucket, Key="output/sum-job/output/output.tar.gz")
+    assert job["TrainingJobArn"] == "arn:aws:sagemaker:us-east-1:123456789012:training-job/sum-job"
+
+    logs = server.client("logs")
+    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",
+                                        logStreamNamePrefix="sum-job/")["logStreams"]
+    events = logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
+                                 logStreamName=streams[0]["logStreamName"], startFromHead=True)["events"]
+    assert any(e["message"] == "total=42.0" for e in events)
+
+    summaries = sm.list_training_jobs(NameContains="sum-j", StatusEquals="Completed")["TrainingJobSummaries"]
+    assert [s["TrainingJobName"] for s in summaries] == ["sum-job"]
+
+
+def test_failing_script_reports_its_error(sm, s3, data_bucket):
+    script_job(sm, s3, data_bucket, "broken-job", "raise ValueError('the data has no label column')\n")
+    job = finished(sm, "broken-job")
+    assert job["TrainingJobStatus"] == "Failed"
+    assert "ExecuteUserScriptError" in job["FailureReason"]
+    assert "the data has no label column" in job["FailureReason"]
+
+
+def test_stop_and_max_runtime(sm, s3, data_bucket):
+    sleeper = "import time\nwhile True:\n    time.sleep(0.1)\n"
+    script_job(sm, s3, data_bucket, "stop-me", sleeper)
+    deadline = time.time() + 60
+    while sm.describe_training_job(TrainingJobName="stop-me")["SecondaryStatus"] != "Training":
+        assert time.time() < deadline
+        time.sleep(0.2)
+    sm.stop_training_job(TrainingJobName="stop-me")
+    assert finished(sm, "stop-me")["TrainingJobStatus"] == "Stopped"
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        sm.stop_training_job(TrainingJobName="stop-me")
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+    script_job(sm, s3, data_bucket, "too-long", sleeper, StoppingCondition={"MaxRuntimeInSeconds": 2})
+    job = finished(sm, "too-long")
+    assert (job["TrainingJobStatus"], job["SecondaryStatus"]) == ("Stopped", "MaxRuntimeExceeded")
+
+
+def test_bad_input(sm, s3, data_bucket):
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        script_job(sm, s3, data_bucket, "bad-uri", SUM_SCRIPT, OutputDataConfig={"S3OutputPath": "not-a-uri"})
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "outputDataConfig.s3OutputPath" in caught.value.response["Error"]["Message"]
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        sm.describe_training_job(TrainingJobName="never-created")
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+    script_job(sm, s3, data_bucket, "empty-channel", SUM_SCRIPT, InputDataConfig=[{
+        "ChannelName": "train", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                                                                "S3Uri": f"s3://{data_bucket}/nothing-here/"}}}])
+    job = finished(sm, "empty-channel")
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["FailureReason"].startswith("ClientError: No S3 objects found")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        script_job(sm, s3, data_bucket, "empty-channel", SUM_SCRIPT)
+    assert caught.value.response["Error"]["Code"] == "ResourceInUse"
