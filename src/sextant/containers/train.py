@@ -12,6 +12,7 @@ import traceback
 
 from . import algorithms
 from .environment import TrainingEnvironment, UserError
+from .lifeline import watch_parent
 
 
 def run_script(env: TrainingEnvironment) -> int:
@@ -54,6 +55,7 @@ def json_args() -> list[str]:
 
 
 def main() -> int:
+    watch_parent()
     env = TrainingEnvironment.from_env()
     try:
         if "sagemaker_program" in env.hyperparameters:

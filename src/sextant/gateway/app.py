@@ -81,6 +81,7 @@ class Gateway:
                 self.start_services()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.platform.endpoints.stop_all()
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -8,6 +8,7 @@ from typing import Callable
 
 from ..config import Settings
 from ..store import Store
+from .serving import Endpoints
 
 
 class Jobs:
@@ -42,6 +43,7 @@ class Platform:
         self.settings = settings
         self.store = store
         self.jobs = Jobs()
+        self.endpoints = Endpoints()
 
     def job_folder(self, kind: str, name: str) -> Path:
         return self.settings.home / "jobs" / kind / name

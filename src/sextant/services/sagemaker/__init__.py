@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from ...platform import Platform
-from .training import create_training_job, describe_training_job, list_training_jobs, stop_training_job
-from .training import fail_interrupted as _fail_interrupted_training
+from .hosting import (create_endpoint, create_endpoint_config, create_model, delete_endpoint,
+                      delete_endpoint_config, delete_model, describe_endpoint, describe_endpoint_config,
+                      describe_model, list_endpoint_configs, list_endpoints, list_models, redeploy,
+                      update_endpoint, update_endpoint_weights_and_capacities)
+from .training import (create_training_job, describe_training_job, fail_interrupted, list_training_jobs,
+                       stop_training_job)
 
-__all__ = ["create_training_job", "describe_training_job", "list_training_jobs", "stop_training_job"]
+__all__ = ["create_training_job", "describe_training_job", "list_training_jobs", "stop_training_job",
+           "create_model", "describe_model", "delete_model", "list_models", "create_endpoint_config",
+           "describe_endpoint_config", "delete_endpoint_config", "list_endpoint_configs", "create_endpoint",
+           "describe_endpoint", "list_endpoints", "update_endpoint", "update_endpoint_weights_and_capacities",
+           "delete_endpoint"]
 
 
 def on_startup(platform: Platform) -> None:
-    """Pick up after a restart: interrupted jobs end Failed."""
-    _fail_interrupted_training(platform)
+    """Pick up after a restart: interrupted jobs end Failed, endpoints come back."""
+    fail_interrupted(platform)
+    redeploy(platform)
