@@ -109,7 +109,7 @@ def list_endpoint_configs(context: Context, params: dict[str, Any]) -> dict[str,
 
 # --- endpoints -----------------------------------------------------------------------------------
 
-def _variant_specs(platform: Platform, resource: Resource, config: dict[str, Any],
+def variant_specs(platform: Platform, resource: Resource, config: dict[str, Any],
                    counts: dict[str, int] | None = None, weights: dict[str, float] | None = None) -> list[VariantSpec]:
     """Resolve a configuration's variants to containers with their model data on disk."""
     store = platform.store
@@ -163,12 +163,13 @@ def _deploy(platform: Platform, resource: Resource, config: Resource, final_stat
 
     def work() -> None:
         try:
-            specs = _variant_specs(platform, resource, config.document, counts, weights)
+            specs = variant_specs(platform, resource, config.document, counts, weights)
             deployment = platform.endpoints.deploy(specs, "", sink)
         except DeploymentError as error:
-            updating = resource.document.get("EndpointStatus") == "Updating" and platform.endpoints.get(_key(resource))
-            status = "InService" if updating else "Failed"  # a failed update rolls back to what was serving
-            update(store, resource, lambda doc: doc.update(EndpointStatus=status, FailureReason=str(error)))
+            reason = str(error)
+            serving = platform.endpoints.get(_key(resource)) is not None
+            status = "InService" if serving else "Failed"  # a failed update rolls back to what was serving
+            update(store, resource, lambda doc: doc.update(EndpointStatus=status, FailureReason=reason))
             return
         model_images = {v["VariantName"]: [c["Image"] for c in _containers(
             store.resources.get(resource.account, resource.region, MODEL, v["ModelName"]).document)]
