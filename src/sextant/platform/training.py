@@ -171,8 +171,8 @@ class TrainingRun:
 
     def _prepare(self) -> None:
         self.reporter.status("Starting", "Preparing the instances for training")
-        for path in self.paths.values():
-            if path.name != "failure":
+        for name, path in self.paths.items():
+            if name != "failure" and (name != "checkpoints" or self.spec.checkpoint_uri):
                 path.mkdir(parents=True, exist_ok=True)
         self._write_config()
         self._check_stop()
@@ -233,7 +233,9 @@ class TrainingRun:
         if self.process.returncode != 0:
             failure = self.paths["failure"]
             detail = failure.read_text(errors="replace").strip() if failure.exists() else ""
-            raise _AlgorithmError(f"AlgorithmError: {detail or 'the training process exited with code %d' % self.process.returncode}")
+            detail = detail or f"the training process exited with code {self.process.returncode}"
+            raise _AlgorithmError(detail if detail.startswith(("ClientError:", "AlgorithmError:"))
+                                  else f"AlgorithmError: {detail}")
 
     def _pump(self, stream) -> None:
         """Training output → log lines (batched) and metric values."""
