@@ -20,9 +20,12 @@ class Param:
     choices: tuple[str, ...] = ()
     required: bool = False
     low_open: bool = False  # the range excludes `low`
+    auto: bool = False  # "auto" is a valid value (left for the algorithm to choose)
 
     def parse(self, name: str, raw: str) -> Any:
         text = str(raw).strip().strip('"')
+        if self.auto and text == "auto":
+            return "auto"
         if self.kind == "str":
             return text
         if self.kind == "choice":
