@@ -1,0 +1,1 @@
+"""The ML itself, AWS-agnostic: plain Python estimators that fit, predict and transform."""
