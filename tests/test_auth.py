@@ -29,7 +29,7 @@ def test_right_keys_work_and_name_the_account(secured):
     assert s3.get_object(Bucket="secured-bucket", Key="a b/ü.txt")["Body"].read() == b"signed"
     assert secured.client("sts", "AKIDGOOD", "goodsecret").get_caller_identity()["Account"] == "111122223333"
     assert secured.client("sts", "AKIDOTHER", "othersecret").get_caller_identity()["Account"] == "123456789012"
-    code, status = code_of(lambda: secured.client("sagemaker", "AKIDGOOD", "goodsecret").list_training_jobs())
+    code, status = code_of(lambda: secured.client("sagemaker", "AKIDGOOD", "goodsecret").list_notebook_instances())
     assert (code, status) == ("NotImplemented", 501)  # signature accepted, operation not served
 
 

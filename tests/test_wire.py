@@ -42,16 +42,16 @@ def error_of(call):
 
 
 def test_unimplemented_operation_names_service_and_operation(server):
-    response = error_of(lambda: server.client("sagemaker").list_training_jobs())
+    response = error_of(lambda: server.client("sagemaker").list_notebook_instances())
     assert response["Error"]["Code"] == "NotImplemented"
-    assert "sagemaker:ListTrainingJobs" in response["Error"]["Message"]
+    assert "sagemaker:ListNotebookInstances" in response["Error"]["Message"]
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 
 def test_rest_json_and_cbor_requests_are_parsed(server):
     runtime = server.client("sagemaker-runtime")
-    response = error_of(lambda: runtime.invoke_endpoint(EndpointName="ep", Body=b"1,2", ContentType="text/csv"))
-    assert "sagemaker-runtime:InvokeEndpoint" in response["Error"]["Message"]
+    response = error_of(lambda: runtime.invoke_endpoint_async(EndpointName="ep", InputLocation="s3://b/k"))
+    assert "sagemaker-runtime:InvokeEndpointAsync" in response["Error"]["Message"]
     response = error_of(lambda: runtime.invoke_endpoint(EndpointName="e" * 64, Body=b"1"))
     assert response["Error"]["Code"] == "ValidationException"
     assert "endpointName" in response["Error"]["Message"]
@@ -160,8 +160,8 @@ def test_aws_cli_talks_to_json_and_query_services(server):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["Account"] == "123456789012"
-    result = subprocess.run(["aws", "sagemaker", "list-training-jobs"], env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(["aws", "sagemaker", "list-notebook-instances"], env=env, capture_output=True,
+                            text=True, timeout=120)
     assert result.returncode != 0 and "NotImplemented" in result.stderr
 
 

@@ -39,13 +39,19 @@ def unpack(objects: Any, uri: str, folder: Path) -> None:
             archive.extractall(folder, filter="data")
 
 
-def upload_tree(folder: Path, objects: Any, uri: str) -> int:
-    """Copy every file under `folder` to `uri/<relative path>`; returns the number of files."""
+def upload_tree(folder: Path, objects: Any, uri: str, synced: dict[str, tuple[int, int]]) -> int:
+    """Copy the files under `folder` that changed since `synced` (relative path → (mtime, size), updated)
+    to `uri/<relative path>`, leaving out hidden (partly written) ones; returns how many were copied."""
     bucket, prefix = s3uri.split(uri)
     count = 0
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        relative = str(path.relative_to(folder))
+        stat = path.stat()
+        if synced.get(relative) == (stat.st_mtime_ns, stat.st_size):
+            continue
         with open(path, "rb") as handle:
-            key = "/".join(filter(None, [prefix.rstrip("/"), str(path.relative_to(folder))]))
-            objects.put_object(bucket, key, handle, ObjectAttributes())
+            objects.put_object(bucket, "/".join(filter(None, [prefix.rstrip("/"), relative])), handle,
+                               ObjectAttributes())
+        synced[relative] = (stat.st_mtime_ns, stat.st_size)
         count += 1
     return count

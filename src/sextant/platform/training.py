@@ -74,6 +74,7 @@ class TrainingRun:
         self.feeders: list[channels.PipeFeeder] = []
         self.patterns = [(d["Name"], re.compile(d["Regex"])) for d in spec.metric_definitions]
         self.metrics: dict[str, tuple[float, float]] = {}
+        self.synced: dict[str, tuple[int, int]] = {}  # checkpoint files already in S3
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -203,6 +204,9 @@ class TrainingRun:
                  for key in channels.keys(self.objects, bucket, prefix)]
         if items:
             channels.download(self.objects, items, self.paths["checkpoints"])
+        for item in items:  # what came from S3 need not go back
+            stat = (self.paths["checkpoints"] / item.relative).stat()
+            self.synced[item.relative] = (stat.st_mtime_ns, stat.st_size)
 
     def _train(self, started: float) -> None:
         self.reporter.status("Training", "Training image download completed. Training in progress.")
@@ -217,12 +221,10 @@ class TrainingRun:
         while self.process.poll() is None:
             time.sleep(0.1)
             if self.stop_requested.is_set():
-                self._terminate()
-                reader.join(timeout=5)
+                self._halt(reader)
                 raise _Stopped("Stopped", "Training job stopped by the user")
             if self.spec.max_runtime and time.time() - started > self.spec.max_runtime:
-                self._terminate()
-                reader.join(timeout=5)
+                self._halt(reader)
                 raise _Stopped("MaxRuntimeExceeded", "Training job runtime exceeded MaxRuntimeInSeconds provided")
             if self.spec.checkpoint_uri and time.time() > next_sync:
                 self._sync_checkpoints()
@@ -258,6 +260,13 @@ class TrainingRun:
         if batch:
             self.reporter.log(batch)
 
+    def _halt(self, reader: threading.Thread) -> None:
+        """End the training process; what it checkpointed is kept for the next job."""
+        self._terminate()
+        reader.join(timeout=5)
+        if self.spec.checkpoint_uri:
+            self._sync_checkpoints()
+
     def _terminate(self) -> None:
         process = self.process
         if process is None or process.poll() is not None:
@@ -274,7 +283,7 @@ class TrainingRun:
             raise _Stopped("Stopped", "Training job stopped by the user")
 
     def _sync_checkpoints(self) -> None:
-        artifacts.upload_tree(self.paths["checkpoints"], self.objects, self.spec.checkpoint_uri)
+        artifacts.upload_tree(self.paths["checkpoints"], self.objects, self.spec.checkpoint_uri, self.synced)
 
     def _upload(self) -> str:
         base = s3uri.join(*s3uri.split(self.spec.output_path), self.spec.name, "output")

@@ -4,6 +4,7 @@ input, metrics logged as AWS logs them, the model saved in XGBoost's own format 
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,10 @@ def _callbacks(checkpoints: Path | None, start: int) -> list[Any]:
 
     class Checkpoint(xgboost.callback.TrainingCallback):
         def after_iteration(self, model, epoch, evals_log) -> bool:
-            model.save_model(str(checkpoints / f"xgboost-checkpoint.{start + epoch}"))
+            name = f"xgboost-checkpoint.{start + epoch}"
+            partial = checkpoints / f".{name}"  # hidden until whole: never synced nor resumed from half-written
+            model.save_model(str(partial))
+            os.replace(partial, checkpoints / name)
             return False
 
     return [Log(), Checkpoint()] if checkpoints is not None else [Log()]
