@@ -119,3 +119,78 @@ def test_sklearn_script_mode_estimator(session, tmp_path):
     finally:
         predictor.delete_endpoint()
     assert os.environ["AWS_ENDPOINT_URL"]
+
+
+def test_linear_learner_estimator_with_record_set(session):
+    """The SDK's first-party estimator: RecordIO-protobuf data behind a manifest, protobuf in and out."""
+    X, y, X_test, y_test = adult()
+    estimator = sagemaker.LinearLearner(role=ROLE, instance_count=1, instance_type="ml.c5.xlarge",
+                                        predictor_type="binary_classifier", epochs=5, num_models=4,
+                                        sagemaker_session=session)
+    records = estimator.record_set(X[:12000].astype("float32"), labels=y[:12000].astype("float32"))
+    estimator.fit(records, logs=False)
+    predictor = estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large")
+    try:
+        results = predictor.predict(X_test[:500].astype("float32"))
+        scores = np.array([r.label["score"].float32_tensor.values[0] for r in results])
+        labels = np.array([r.label["predicted_label"].float32_tensor.values[0] for r in results])
+        assert roc_auc_score(y_test[:500], scores) >= 0.85 and set(labels) <= {0.0, 1.0}
+    finally:
+        predictor.delete_endpoint()
+
+
+TORCH_SCRIPT = '''
+    import argparse, os
+    import numpy as np
+    import torch
+
+    def model_fn(model_dir):
+        model = torch.nn.Linear(int(open(os.path.join(model_dir, "width")).read()), 1)
+        model.load_state_dict(torch.load(os.path.join(model_dir, "model.pth"), weights_only=True))
+        return model.eval()
+
+    def predict_fn(data, model):
+        with torch.no_grad():
+            return torch.sigmoid(model(torch.as_tensor(data, dtype=torch.float32))).numpy().ravel()
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--epochs", type=int, default=200)
+        args = parser.parse_args()
+        torch.manual_seed(0)
+        data = np.loadtxt(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "train.csv"), delimiter=",")
+        X, y = torch.tensor(data[:, 1:], dtype=torch.float32), torch.tensor(data[:, :1], dtype=torch.float32)
+        model = torch.nn.Linear(X.shape[1], 1)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+        for epoch in range(args.epochs):
+            optimizer.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(X), y)
+            loss.backward()
+            optimizer.step()
+        print(f"final loss={loss.item():.4f}")
+        torch.save(model.state_dict(), os.path.join(os.environ["SM_MODEL_DIR"], "model.pth"))
+        open(os.path.join(os.environ["SM_MODEL_DIR"], "width"), "w").write(str(X.shape[1]))
+'''
+
+
+def test_pytorch_script_mode_estimator(session, tmp_path):
+    """PyTorch script mode on the installed torch: train, then serve with the script's model_fn/predict_fn."""
+    pytest.importorskip("torch")
+    from sagemaker.pytorch import PyTorch
+
+    X, y, X_test, y_test = adult()
+    scale = X.max(axis=0) + 1e-9
+    bucket = session.default_bucket()
+    session.boto_session.client("s3").put_object(Bucket=bucket, Key="sdk-torch/train.csv",
+                                                 Body=to_csv(X[:8000] / scale, y[:8000]))
+    (tmp_path / "train.py").write_text(textwrap.dedent(TORCH_SCRIPT))
+    estimator = PyTorch(entry_point="train.py", source_dir=str(tmp_path), framework_version="2.1",
+                        py_version="py310", role=ROLE, instance_count=1, instance_type="ml.c5.xlarge",
+                        sagemaker_session=session, hyperparameters={"epochs": 150})
+    estimator.fit({"train": f"s3://{bucket}/sdk-torch/"}, logs=False)
+    predictor = estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large")
+    try:
+        scores = np.asarray(predictor.predict((X_test[:500] / scale).astype("float32")))
+        assert roc_auc_score(y_test[:500], scores) >= 0.85
+    finally:
+        predictor.delete_endpoint()
