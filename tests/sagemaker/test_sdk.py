@@ -22,16 +22,10 @@ _sleep = time.sleep
 
 
 @pytest.fixture
-def session(server, monkeypatch, tmp_path):
-    """A sagemaker.Session whose every client talks to Sextant, set up through the environment only.
-
-    AWS_ENDPOINT_URL points boto3 at Sextant. The SDK pins STS to its regional AWS endpoint when it
-    derives the default bucket's name, so the SDK's own config file names the bucket instead.
-    """
-    config = tmp_path / "sagemaker-config.yaml"
-    config.write_text("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      Session:\n"
-                      "        DefaultS3Bucket: sextant-sdk-tests\n")
-    monkeypatch.setenv("SAGEMAKER_USER_CONFIG_OVERRIDE", str(config))
+def session(server, monkeypatch):
+    """A sagemaker.Session whose every client talks to Sextant, set up through the environment only:
+    AWS_ENDPOINT_URL, and the SDK config file `sextant serve` writes (see the README)."""
+    monkeypatch.setenv("SAGEMAKER_USER_CONFIG_OVERRIDE", str(server.home / "sagemaker-sdk-config.yaml"))
     monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
     monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     monkeypatch.setattr(time, "sleep", lambda seconds: _sleep(min(seconds, 0.2)))  # the SDK polls every 5–30 s

@@ -8,9 +8,10 @@ import logging
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from .. import __version__
-from ..config import Settings
+from ..config import DEFAULT_ACCOUNT, DEFAULT_REGION, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -24,6 +25,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _write_sagemaker_sdk_config(settings: Settings) -> Path:
+    """The sagemaker SDK derives its default bucket's name from AWS's own STS endpoint, whatever
+    AWS_ENDPOINT_URL says; this SDK config file names the bucket so that SDK code runs unchanged."""
+    path = settings.home / "sagemaker-sdk-config.yaml"
+    settings.home.mkdir(parents=True, exist_ok=True)
+    bucket = f"sagemaker-{DEFAULT_REGION}-{DEFAULT_ACCOUNT}"
+    path.write_text(f"SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      Session:\n"
+                    f"        DefaultS3Bucket: {bucket}\n")
+    return path
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the server in the foreground."""
     import uvicorn
@@ -33,9 +45,12 @@ def serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     gateway = Gateway(settings)
+    sdk_config = _write_sagemaker_sdk_config(settings)
     print(f"Sextant {__version__} listening on http://{settings.host}:{settings.port} "
           f"(home {settings.home}, metadata {gateway.store.engine.dialect.name}, "
-          f"objects {gateway.store.objects.kind}, auth {settings.auth})", file=sys.stderr, flush=True)
+          f"objects {gateway.store.objects.kind}, auth {settings.auth})\n"
+          f"  clients: export AWS_ENDPOINT_URL=http://{settings.host}:{settings.port}\n"
+          f"  sagemaker SDK: export SAGEMAKER_USER_CONFIG_OVERRIDE={sdk_config}", file=sys.stderr, flush=True)
     uvicorn.run(gateway, host=settings.host, port=settings.port, log_level="warning", access_log=False,
                 loop="uvloop", http="httptools", lifespan="on", timeout_keep_alive=75)
     return 0
@@ -74,8 +89,6 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--port", type=int, help="port (default 4599, env SEXTANT_PORT)")
         command.set_defaults(function=function)
         if name == "serve":
-            from pathlib import Path
-
             command.add_argument("--home", type=Path, help="data folder (default ~/.sextant, env SEXTANT_HOME)")
         else:
             command.add_argument("--json", action="store_true", help="print the raw health document")
