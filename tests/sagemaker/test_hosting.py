@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 import textwrap
 import threading
 
 import botocore.exceptions
 import pytest
+
+from .test_training import tarball
 
 SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
@@ -24,16 +24,6 @@ INFERENCE = """
             raise ValueError("negative input")
         return data.sum(axis=1) * model["scale"]
 """
-
-
-def tarball(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 @pytest.fixture

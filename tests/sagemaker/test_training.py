@@ -15,13 +15,13 @@ ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 WAIT = {"Delay": 1, "MaxAttempts": 300}
 
 
-def source_tarball(script: str) -> bytes:
+def tarball(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        data = textwrap.dedent(script).encode()
-        info = tarfile.TarInfo("train.py")
-        info.size = len(data)
-        archive.addfile(info, io.BytesIO(data))
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
@@ -47,7 +47,7 @@ def finished(sm, name: str) -> dict:
 
 
 def script_job(sm, s3, bucket, name, script, **extra):
-    s3.put_object(Bucket=bucket, Key=f"code/{name}.tar.gz", Body=source_tarball(script))
+    s3.put_object(Bucket=bucket, Key=f"code/{name}.tar.gz", Body=tarball({"train.py": textwrap.dedent(script).encode()}))
     request = dict(
         TrainingJobName=name, RoleArn=ROLE,
         AlgorithmSpecification={"TrainingImage": SKLEARN, "TrainingInputMode": "File",

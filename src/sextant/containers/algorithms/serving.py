@@ -16,6 +16,8 @@ def features(body: bytes, content_type: str, width: int) -> Any:
         raise InputError(str(exc), 415) from None
     except ValueError as exc:
         raise InputError(f"Unable to read the request body: {exc}") from None
+    if hasattr(matrix, "tocsr") and matrix.shape[1] < width:  # sparse rows need not reach the last feature
+        matrix.resize((matrix.shape[0], width))
     if matrix.shape[1] != width:
         raise InputError(f"The model expects {width} features per record; the request has {matrix.shape[1]}")
     return matrix

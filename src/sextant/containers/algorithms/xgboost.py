@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import formats
 from ..environment import TrainingEnvironment, UserError
-from ..serve import InputError
+from . import serving
 from .data import read_channel
 from .hyperparameters import Param, parse
 
@@ -173,24 +173,10 @@ class Model:
     def invoke(self, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
         import xgboost
 
-        try:
-            features = formats.read_features(body, content_type or formats.CSV)
-        except formats.UnsupportedContentTypeError as exc:
-            raise InputError(str(exc), 415) from None
-        except ValueError as exc:
-            raise InputError(f"Unable to read the request body: {exc}") from None
-        expected = self.booster.num_features()
-        if features.shape[1] != expected and not hasattr(features, "tocsr"):
-            raise InputError(f"Feature size mismatch: the model expects {expected} features, the request has "
-                             f"{features.shape[1]}")
+        features = serving.features(body, content_type or formats.CSV, self.booster.num_features())
         scores = self.booster.predict(xgboost.DMatrix(features))
         media = formats.parse_content_type(accept or formats.CSV)[0]
-        if media in ("*/*", ""):
-            media = formats.CSV
-        if media == formats.CSV:
+        if media in (formats.CSV, "*/*", ""):  # one line per record, the class probabilities of multi:softprob
             rows = scores.reshape(len(scores), -1)
             return "".join(",".join(str(float(v)) for v in row) + "\n" for row in rows).encode(), formats.CSV
-        try:
-            return formats.write_predictions([{"score": score} for score in np.asarray(scores)], media, ["score"])
-        except formats.UnsupportedContentTypeError as exc:
-            raise InputError(str(exc), 406) from None
+        return serving.answer([{"score": score} for score in np.asarray(scores)], media, ["score"])
