@@ -63,9 +63,9 @@ def test_transform_with_filters_and_join(sm, s3, bucket):
                                                                        "S3Uri": f"s3://{bucket}/in/b.csv"}},
                                        "ContentType": "text/csv", "SplitType": "Line"})
     assert single["TransformJobStatus"] == "Completed"
-    assert [j["TransformJobName"] for j in sm.list_transform_jobs(StatusEquals="Completed",
-                                                                  SortBy="Name", SortOrder="Ascending")[
-        "TransformJobSummaries"]] == ["filtered", "plain", "single"]
+    names = [j["TransformJobName"] for j in sm.list_transform_jobs(
+        StatusEquals="Completed", SortBy="Name", SortOrder="Ascending", MaxResults=100)["TransformJobSummaries"]]
+    assert [name for name in names if name in ("filtered", "plain", "single")] == ["filtered", "plain", "single"]
 
 
 def test_transform_failures(sm, s3, bucket):
