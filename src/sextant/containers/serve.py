@@ -117,16 +117,9 @@ def main() -> int:
     except Exception:  # noqa: BLE001 - reported on stderr; the platform marks the endpoint Failed
         traceback.print_exc()
         return 1
-    uvicorn.run(
-        ModelServer(handler),
-        host="127.0.0.1",
-        port=int(os.environ["SEXTANT_SERVE_PORT"]),
-        log_level="warning",
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-        lifespan="off",
-    )
+    uvicorn.run(ModelServer(handler), host="127.0.0.1", port=int(os.environ["SEXTANT_SERVE_PORT"]),
+                log_level="warning", access_log=False, loop="uvloop", http="httptools", lifespan="off",
+                timeout_keep_alive=3600)  # the platform pools its connections to model servers
     return 0
 
 

@@ -78,15 +78,18 @@ class _Server:
 
     def request(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
         try:
-            connection = self.connections.get_nowait()
+            connection, reused = self.connections.get_nowait(), True
         except queue.Empty:
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            connection, reused = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60), False
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException) as error:
             connection.close()
+            stale = isinstance(error, (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected))
+            if reused and stale:  # the server closed an idle pooled connection: nothing was processed
+                return self.request(method, path, body, headers)
             raise
         self.connections.put(connection)
         return response.status, data, response.getheader("content-type", "")

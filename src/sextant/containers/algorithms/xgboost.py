@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,20 @@ METRICS = {f"{channel}:{metric}": rf".*\[[0-9]+\].*#011{channel}-{metric}:{_NUMB
            for channel in ("train", "validation") for metric in EVAL_METRICS + ("accuracy", "f1", "mse", "r2")}
 
 
+def _xgboost():
+    """The xgboost module, imported without its optional scikit-learn API: in the built-in algorithm's
+    own process nothing uses it, and importing scikit-learn costs a second at every job and endpoint start."""
+    if "sklearn" not in sys.modules:
+        sys.modules["sklearn"] = None  # type: ignore[assignment]  # makes `import sklearn` fail fast
+        try:
+            import xgboost
+        finally:
+            del sys.modules["sklearn"]
+    import xgboost
+
+    return xgboost
+
+
 def _params(hps: dict[str, Any]) -> dict[str, Any]:
     """The xgboost.train parameters of the AWS hyperparameters."""
     objective = hps["objective"] if hps["objective"] != "reg:linear" else "reg:squarederror"
@@ -80,8 +95,7 @@ def _params(hps: dict[str, Any]) -> dict[str, Any]:
 
 
 def train(env: TrainingEnvironment) -> None:
-    import xgboost
-
+    xgboost = _xgboost()
     hps = parse(HYPERPARAMETERS, env.hyperparameters, "XGBoost")
     params = _params(hps)
     if "train" not in env.channels:
@@ -117,8 +131,7 @@ def _latest_checkpoint(folder: Path) -> tuple[int, Any]:
     found = sorted((int(m.group(1)), p) for p in folder.iterdir() if (m := CHECKPOINT.match(p.name)))
     if not found:
         return 0, None
-    import xgboost
-
+    xgboost = _xgboost()
     rounds, path = found[-1]
     booster = xgboost.Booster()
     booster.load_model(str(path))
@@ -129,7 +142,7 @@ def _latest_checkpoint(folder: Path) -> tuple[int, Any]:
 def _callbacks(checkpoints: Path | None, start: int) -> list[Any]:
     """Round logging as AWS's container logs it (`[3]#011train-rmse:0.5#011validation-rmse:0.6`), and
     `xgboost-checkpoint.<round>` files after every round when checkpoints are kept."""
-    import xgboost
+    xgboost = _xgboost()
 
     class Log(xgboost.callback.TrainingCallback):
         def after_iteration(self, model, epoch, evals_log) -> bool:
@@ -158,8 +171,7 @@ class Model:
 
     @classmethod
     def load(cls, model_dir: Path) -> "Model":
-        import xgboost
-
+        xgboost = _xgboost()
         path = model_dir / MODEL_FILE
         if not path.exists():
             candidates = [p for p in model_dir.rglob("*") if p.is_file()]
@@ -171,8 +183,7 @@ class Model:
         return cls(booster)
 
     def invoke(self, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
-        import xgboost
-
+        xgboost = _xgboost()
         features = serving.features(body, content_type or formats.CSV, self.booster.num_features())
         scores = self.booster.predict(xgboost.DMatrix(features))
         media = formats.parse_content_type(accept or formats.CSV)[0]

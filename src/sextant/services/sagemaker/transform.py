@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -44,8 +45,11 @@ def create_transform_job(context: Context, params: dict[str, Any]) -> dict[str, 
 
 def _start(platform: Platform, resource: Resource) -> None:
     store, doc = platform.store, resource.document
+    # one model-server process per concurrent request (AWS's containers run a worker per CPU)
+    workers = max(1, min(doc["MaxConcurrentTransforms"], os.cpu_count() or 1))
     config = {"ProductionVariants": [{"VariantName": "transform", "ModelName": doc["ModelName"],
-                                      "InitialInstanceCount": doc["TransformResources"].get("InstanceCount", 1)}]}
+                                      "InitialInstanceCount": doc["TransformResources"].get("InstanceCount", 1)
+                                      * workers}]}
 
     def log(stream: str, lines: list[tuple[int, str]]) -> None:
         append_events(store, resource.account, resource.region, "/aws/sagemaker/TransformJobs",
