@@ -141,3 +141,34 @@ def test_bad_hosting_input(sm):
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         sm.create_endpoint(EndpointName="e1", EndpointConfigName="missing")
     assert "Could not find endpoint configuration" in caught.value.response["Error"]["Message"]
+
+
+SCALE_STEP = """
+    def model_fn(model_dir):
+        return 10.0
+    def predict_fn(data, factor):
+        return data * factor
+    def output_fn(prediction, accept):
+        return "\\n".join(",".join(str(v) for v in row) for row in prediction), "text/csv"
+"""
+
+
+def test_inference_pipeline_chains_containers(sm, s3, bucket, server):
+    """A model of two containers: the first one's answer is the second one's request."""
+    make_model(sm, s3, bucket, f"scaled-{bucket}", 2.0)
+    s3.put_object(Bucket=bucket, Key="pipeline/source.tar.gz", Body=tarball({
+        "scale.py": textwrap.dedent(SCALE_STEP).encode()}))
+    second = sm.describe_model(ModelName=f"scaled-{bucket}")["PrimaryContainer"]
+    sm.create_model(ModelName=f"pipeline-{bucket}", ExecutionRoleArn=ROLE, Containers=[
+        {"Image": SKLEARN, "Environment": {"SAGEMAKER_PROGRAM": "scale.py",
+                                           "SAGEMAKER_SUBMIT_DIRECTORY": f"s3://{bucket}/pipeline/source.tar.gz"}},
+        second])
+    sm.create_endpoint_config(EndpointConfigName=f"pipeline-{bucket}", ProductionVariants=[
+        {"VariantName": "v", "ModelName": f"pipeline-{bucket}", "InitialInstanceCount": 1,
+         "InstanceType": "ml.m5.large"}])
+    sm.create_endpoint(EndpointName=f"pipeline-{bucket}", EndpointConfigName=f"pipeline-{bucket}")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName=f"pipeline-{bucket}", WaiterConfig=WAIT)
+    answer = server.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName=f"pipeline-{bucket}", Body=b"1,2\n3,4\n", ContentType="text/csv", Accept="application/json")
+    assert json.loads(answer["Body"].read()) == [60.0, 140.0]  # (1+2)*10*2, (3+4)*10*2
+    sm.delete_endpoint(EndpointName=f"pipeline-{bucket}")

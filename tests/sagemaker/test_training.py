@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 import textwrap
 import time
@@ -153,3 +154,49 @@ def test_bad_input(sm, s3, data_bucket):
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         script_job(sm, s3, data_bucket, "empty-channel", SUM_SCRIPT)
     assert caught.value.response["Error"]["Code"] == "ResourceInUse"
+
+
+XGBOOST_SCRIPT = """
+    import os
+    import numpy as np
+    import xgboost
+    if __name__ == "__main__":  # the model server imports this module too
+        data = np.loadtxt(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "data.csv"), delimiter=",")
+        booster = xgboost.train({"objective": "reg:squarederror"}, xgboost.DMatrix(data[:, 1:], label=data[:, 0]),
+                                20)
+        booster.save_model(os.path.join(os.environ["SM_MODEL_DIR"], "xgboost-model"))
+"""
+
+
+def test_xgboost_framework_script_mode(sm, s3, bucket, server):
+    """The XGBoost image runs a script when sagemaker_program is set, and serves its model without a model_fn."""
+    rows = "\n".join(f"{2 * i},{i}" for i in range(200))
+    s3.put_object(Bucket=bucket, Key="xgb-script/data.csv", Body=rows.encode())
+    s3.put_object(Bucket=bucket, Key="code/xgb.tar.gz", Body=tarball(
+        {"train.py": textwrap.dedent(XGBOOST_SCRIPT).encode()}))
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    sm.create_training_job(
+        TrainingJobName=f"xgb-script-{bucket}", RoleArn=ROLE,
+        AlgorithmSpecification={"TrainingImage": image, "TrainingInputMode": "File"},
+        HyperParameters={"sagemaker_program": '"train.py"',
+                         "sagemaker_submit_directory": f'"s3://{bucket}/code/xgb.tar.gz"'},
+        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/xgb-script/"}}}],
+        OutputDataConfig={"S3OutputPath": f"s3://{bucket}/output"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 600})
+    job = finished(sm, f"xgb-script-{bucket}")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    sm.create_model(ModelName=f"xgb-script-{bucket}", ExecutionRoleArn=ROLE, PrimaryContainer={
+        "Image": image, "ModelDataUrl": job["ModelArtifacts"]["S3ModelArtifacts"],
+        "Environment": {"SAGEMAKER_PROGRAM": "train.py",
+                        "SAGEMAKER_SUBMIT_DIRECTORY": f"s3://{bucket}/code/xgb.tar.gz"}})
+    sm.create_endpoint_config(EndpointConfigName=f"xgb-script-{bucket}", ProductionVariants=[{
+        "VariantName": "v", "ModelName": f"xgb-script-{bucket}", "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large"}])
+    sm.create_endpoint(EndpointName=f"xgb-script-{bucket}", EndpointConfigName=f"xgb-script-{bucket}")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName=f"xgb-script-{bucket}", WaiterConfig=WAIT)
+    answer = server.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName=f"xgb-script-{bucket}", Body=b"50\n100\n", ContentType="text/csv", Accept="application/json")
+    low, high = json.loads(answer["Body"].read())
+    assert abs(low - 100) < 10 and abs(high - 200) < 10
