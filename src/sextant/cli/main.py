@@ -78,6 +78,32 @@ def status(args: argparse.Namespace) -> int:
     return 0
 
 
+def catalog(args: argparse.Namespace) -> int:
+    """List the advisor's catalogue, or show one entry."""
+    import yaml
+
+    from ..advisor.catalog import load
+
+    entries = load()
+    if args.name:
+        entry = entries.find(args.name)
+        if entry is None:
+            print(f"No catalogue entry is called {args.name!r}; `sextant catalog` lists them.", file=sys.stderr)
+            return 1
+        shown = {**entry.data, "implemented_in_sextant": entry.implemented}
+        print(json.dumps(shown, indent=2, default=str) if args.json else
+              yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, width=110))
+        return 0
+    rows = [{"id": e.id, "kind": e.kind, "name": e.name, "implemented": e.implemented}
+            for e in entries.entries.values()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        print(f"{row['id']:32} {row['kind']:10} {'yes' if row['implemented'] else '-':4} {row['name']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sextant", description="The AWS ML stack on your own machine.")
     parser.add_argument("--version", action="version", version=f"sextant {__version__}")
@@ -92,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--home", type=Path, help="data folder (default ~/.sextant, env SEXTANT_HOME)")
         else:
             command.add_argument("--json", action="store_true", help="print the raw health document")
+    shown = commands.add_parser("catalog", help="the advisor's catalogue of services, features and algorithms")
+    shown.add_argument("name", nargs="?", help="an entry's id, name or alias")
+    shown.add_argument("--json", action="store_true", help="print JSON")
+    shown.set_defaults(function=catalog)
     args = parser.parse_args(argv)
     return args.function(args)
 

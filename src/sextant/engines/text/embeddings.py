@@ -46,6 +46,8 @@ class SentenceEncoder:
         self.layers = config["num_hidden_layers"]
         self.eps = config.get("layer_norm_eps", 1e-12)
         self.weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
+        self.fingerprint = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest() \
+            if path is not None else PINNED["model.safetensors"]
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=config.get("pad_token_id", 0))
@@ -62,10 +64,12 @@ class SentenceEncoder:
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length embeddings, one row per text."""
-        rows = []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # batches of like lengths pad little
+        result = np.empty((len(texts), self.weights["embeddings.word_embeddings.weight"].shape[1]), np.float32)
         for start in range(0, len(texts), batch_size):
-            rows.append(self._batch(texts[start:start + batch_size]))
-        return np.vstack(rows) if rows else np.empty((0, 384), dtype=np.float32)
+            chosen = order[start:start + batch_size]
+            result[chosen] = self._batch([texts[i] for i in chosen])
+        return result
 
     def _batch(self, texts: list[str]) -> np.ndarray:
         torch, w = self.torch, self.weights

@@ -1,0 +1,185 @@
+"""The recommender: sentence embeddings over the catalogue, sharpened by explicit rules.
+
+Every entry is represented by its name, aliases, summary, problems and worked examples; a problem
+is scored against each entry by its best-matching text, then the rules in `rules.yaml` add or take
+away score where a decisive word settles what embeddings blur. From the top entry come the
+features, instance family, input format and hyperparameters to suggest, each with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from ..engines.text.embeddings import SentenceEncoder
+from .catalog import Catalog, Entry, load
+
+RULES = Path(__file__).parent / "rules.yaml"
+CONTENT_TYPE = re.compile(r"\b(?:text|application|image|audio|video)/[a-z0-9.+-]+(?:;[a-z_]+=[a-z0-9]+)?")
+GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", re.I)
+SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|ing)|host(ing)?|predictions? (for|on) ", re.I)
+
+
+@dataclass
+class Choice:
+    id: str
+    name: str
+    kind: str
+    score: float
+    implemented: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Advice:
+    problem: str
+    ranked: list[Choice]
+    features: list[dict[str, str]]
+    instance: list[str]
+    formats: list[str]
+    hyperparameters: list[dict[str, Any]]
+    pitfalls: list[str]
+    ambiguous: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"problem": self.problem, "recommendations": [c.__dict__ for c in self.ranked],
+                "features": self.features, "instance": self.instance, "formats": self.formats,
+                "hyperparameters": self.hyperparameters, "pitfalls": self.pitfalls, "ambiguous": self.ambiguous}
+
+
+class Advisor:
+    """Loads the catalogue and the encoder once; `advise(problem)` answers in milliseconds."""
+
+    def __init__(self, catalog: Catalog | None = None, encoder: SentenceEncoder | None = None) -> None:
+        self.catalog = catalog or load()
+        self.encoder = encoder or SentenceEncoder()
+        texts, owners = [], []
+        for index, entry in enumerate(self.catalog.entries.values()):
+            for text in self._texts(entry):
+                texts.append(text)
+                owners.append(index)
+        self.ids = list(self.catalog.entries)
+        self.owners = np.array(owners)
+        self.details = sorted({text for entry in self.catalog.entries.values() for text in self._details(entry)})
+        vectors = cached_embeddings(self.encoder, texts + self.details)
+        self.matrix = vectors[:len(texts)]
+        self.detail_vectors = dict(zip(self.details, vectors[len(texts):]))
+        self.rules = [(re.compile(r["when"], re.I), r) for r in yaml.safe_load(RULES.read_text())["rules"]]
+
+    @staticmethod
+    def _details(entry: Entry) -> list[str]:
+        """The texts of an entry's hyperparameters and formats, ranked against each problem."""
+        return [_hyperparameter_text(p) for p in entry.get("hyperparameters") or []] + _content_types(entry)
+
+    def _embedding(self, text: str) -> np.ndarray:
+        return self.detail_vectors[text] if text in self.detail_vectors else self.encoder.encode([text])[0]
+
+    @staticmethod
+    def _texts(entry: Entry) -> list[str]:
+        texts = [f"{entry.name}: {entry.get('summary', '')}", *entry.get("problems", [])]
+        texts += [example["problem"] for example in entry.get("examples", []) if example.get("problem")]
+        return texts
+
+    def scores(self, problem: str, query: np.ndarray) -> tuple[np.ndarray, dict[str, list[str]]]:
+        """Each entry's score for a problem (and its embedding), and the rules that moved it."""
+        similarity = self.matrix @ query
+        best = np.full(len(self.ids), -1.0)
+        np.maximum.at(best, self.owners, similarity)
+        reasons: dict[str, list[str]] = {}
+        for pattern, rule in self.rules:
+            if pattern.search(problem):
+                for entry_id, amount in rule.get("boost", {}).items():
+                    best[self.ids.index(entry_id)] += amount
+                    reasons.setdefault(entry_id, []).append(rule["why"])
+                for entry_id, amount in rule.get("penalize", {}).items():
+                    best[self.ids.index(entry_id)] -= amount
+        return best, reasons
+
+    def advise(self, problem: str) -> Advice:
+        if not problem or not problem.strip():
+            raise ValueError("Describe the problem: what you want to predict, find or build, from which data.")
+        query = self.encoder.encode([problem])[0]
+        score, reasons = self.scores(problem, query)
+        order = np.argsort(-score)
+        ranked = []
+        for index in order[:5]:
+            entry = self.catalog[self.ids[index]]
+            why = [f"closest to {entry.name}: {entry.get('summary', '').split('.')[0]}."] + reasons.get(entry.id, [])
+            ranked.append(Choice(entry.id, entry.name, entry.kind, round(float(score[index]), 4), entry.implemented,
+                                 why))
+        top = self.catalog[ranked[0].id]
+        gap = ranked[0].score - ranked[1].score
+        ambiguous = None
+        if gap < 0.02:
+            ambiguous = (f"{ranked[0].name} and {ranked[1].name} fit almost equally well; what decides it: "
+                         + "; ".join(item["when"] for item in top.get("not_for", [])
+                                     if item["instead"] == ranked[1].id)[:400] or "the data and the constraints")
+        return Advice(problem, ranked, self._features(top), self._instance(problem, top), self._formats(query, top),
+                      self._hyperparameters(problem, query, top), [f"{item['when']} → {item['instead']}: {item.get('why', '')}"
+                                                            for item in top.get("not_for", [])][:5], ambiguous)
+
+    def _features(self, entry: Entry) -> list[dict[str, str]]:
+        return [{"id": feature, "name": self.catalog[feature].name} for feature in entry.get("features", [])]
+
+    def _instance(self, problem: str, entry: Entry) -> list[str]:
+        instances = entry.get("instances") or {}
+        families = list(instances.get("families") or [])
+        compute = instances.get("compute", "")
+        serving = bool(SERVING_WORDS.search(problem))
+        gpu = compute == "gpu" or (compute == "cpu-or-gpu" and GPU_WORDS.search(problem) and not serving)
+        cpu_families = [f for f in families if f.split(".")[1][:1] in ("m", "c", "r", "t")] or ["ml.m5", "ml.c5"]
+        gpu_families = [f for f in families if f.split(".")[1][:1] in ("p", "g")] or ["ml.g4dn", "ml.p3"]
+        return (["gpu", *gpu_families] if gpu else ["cpu", *cpu_families])
+
+    def _formats(self, query: np.ndarray, entry: Entry) -> list[str]:
+        found = _content_types(entry)
+        return sorted(found, key=lambda text: -float(self._embedding(text) @ query))
+
+    def _hyperparameters(self, problem: str, query: np.ndarray, entry: Entry) -> list[dict[str, Any]]:
+        params = entry.get("hyperparameters") or []
+        scored = []
+        for param in params:
+            score = float(self._embedding(_hyperparameter_text(param)) @ query)
+            if re.search(rf"\b{re.escape(param['name'])}\b", problem):
+                score += 0.3
+            scored.append((score, param))
+        scored.sort(key=lambda pair: -pair[0])
+        return [{"name": p["name"], "suggested": p.get("suggested"), "reason": p.get("when_to_change")}
+                for _, p in scored[:5]]
+
+
+def _hyperparameter_text(param: dict[str, Any]) -> str:
+    return f"{param['name']}: {param.get('when_to_change', '')} {param.get('suggested', '')}"
+
+
+def _content_types(entry: Entry) -> list[str]:
+    found: list[str] = []
+    for text in entry.get("input_formats", []):
+        for content_type in CONTENT_TYPE.findall(text):
+            if content_type not in found:
+                found.append(content_type)
+    return found
+
+
+def cached_embeddings(encoder: SentenceEncoder, texts: list[str]) -> np.ndarray:
+    """Embeddings of texts, kept on disk (~/.cache/sextant) until the texts or the model change."""
+    key = hashlib.sha256(json.dumps([encoder.fingerprint, texts]).encode()).hexdigest()[:24]
+    folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sextant"
+    path = folder / f"advisor-{key}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    vectors = encoder.encode(texts)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(partial, "wb") as handle:
+        np.save(handle, vectors, allow_pickle=False)
+    os.replace(partial, path)
+    return vectors
