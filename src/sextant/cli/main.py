@@ -104,6 +104,38 @@ def catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def advise(args: argparse.Namespace) -> int:
+    """Recommend services, algorithms and features for a problem."""
+    from ..advisor import advise as recommend
+
+    try:
+        advice = recommend(args.problem)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(advice, indent=2, default=str))
+        return 0
+    for rank, choice in enumerate(advice["recommendations"], 1):
+        state = "runs in Sextant" if choice["implemented"] else "not in Sextant yet"
+        print(f"{rank}. {choice['name']} ({choice['kind']}, score {choice['score']:.2f}, {state})")
+        for reason in choice["reasons"]:
+            print(f"     - {reason}")
+    if advice["ambiguous"]:
+        print(f"\nAmbiguous: {advice['ambiguous']}")
+    if advice["features"]:
+        print("\nFeatures to use: " + ", ".join(f["name"] for f in advice["features"]))
+    if advice["instance"]:
+        print("Instances: " + ", ".join(advice["instance"][:4]))
+    if advice["formats"]:
+        print("Input format: " + ", ".join(advice["formats"][:3]))
+    for param in advice["hyperparameters"]:
+        print(f"Hyperparameter {param['name']}: {param['suggested']} — {param['reason']}")
+    for pitfall in advice["pitfalls"]:
+        print(f"Pitfall: {pitfall}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sextant", description="The AWS ML stack on your own machine.")
     parser.add_argument("--version", action="version", version=f"sextant {__version__}")
@@ -122,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     shown.add_argument("name", nargs="?", help="an entry's id, name or alias")
     shown.add_argument("--json", action="store_true", help="print JSON")
     shown.set_defaults(function=catalog)
+    asked = commands.add_parser("advise", help="recommend the AWS ML service, algorithm and features for a problem")
+    asked.add_argument("problem", help="the problem, in your own words")
+    asked.add_argument("--json", action="store_true", help="print JSON")
+    asked.set_defaults(function=advise)
     args = parser.parse_args(argv)
     return args.function(args)
 

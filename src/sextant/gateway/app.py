@@ -67,7 +67,9 @@ class Gateway:
         )
         request_id = str(uuid.uuid4())
         if request.path.startswith("/_sextant/"):
-            response, service, operation = self._internal(request), "sextant", request.path
+            if request.method == "POST":
+                request.body = await self._read_all(receive)
+            response, service, operation = await self._internal(request), "sextant", request.path
         else:
             response, service, operation = await self._answer(request, request_id, receive)
         await self._send(send, response, head=request.method == "HEAD")
@@ -252,18 +254,33 @@ class Gateway:
             return self._protocol(self.catalog["sagemaker-runtime"], "rest-json")
         return self._protocol(self.catalog["s3"], "rest-xml")
 
-    def _internal(self, request: HttpRequest) -> HttpResponse:
-        if request.path.rstrip("/") == "/_sextant/health" and request.method in ("GET", "HEAD"):
-            body = json.dumps(self.health()).encode()
-            return HttpResponse(200, [("Content-Type", "application/json")], body)
-        return HttpResponse(404, [("Content-Type", "application/json")],
-                            json.dumps({"message": f"No such Sextant endpoint: {request.path}"}).encode())
+    async def _internal(self, request: HttpRequest) -> HttpResponse:
+        """Sextant's own endpoints: GET /_sextant/health, POST /_sextant/advise {"problem": "..."}."""
+        path = request.path.rstrip("/")
+        if path == "/_sextant/health" and request.method in ("GET", "HEAD"):
+            return _json(200, self.health())
+        if path == "/_sextant/advise" and request.method == "POST":
+            try:
+                problem = json.loads(request.body or b"{}").get("problem", "")
+            except (ValueError, AttributeError):
+                return _json(400, {"message": 'The body must be JSON: {"problem": "..."}'})
+            from ..advisor import advise
+
+            try:
+                return _json(200, await asyncio.get_running_loop().run_in_executor(self.executor, advise, problem))
+            except ValueError as error:
+                return _json(400, {"message": str(error)})
+        return _json(404, {"message": f"No such Sextant endpoint: {request.method} {request.path}"})
 
     def health(self) -> dict[str, Any]:
         services = {name: {"protocol": service.protocol, "implemented": len(service.implemented)}
                     for name, service in self.catalog.services.items()}
         return {"status": "ok", "version": __version__, "services": services, "store": self.store.describe(),
                 "auth": self.settings.auth}
+
+
+def _json(status: int, document: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(status, [("Content-Type", "application/json")], json.dumps(document, default=str).encode())
 
 
 def _content_length(request: HttpRequest) -> float:

@@ -1,0 +1,49 @@
+"""Advice through the Python function, the CLI and the server's HTTP endpoint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from sextant.advisor import advise
+
+
+@pytest.mark.parametrize("problem,expected", [
+    ("We want to flag logins from unusual IP addresses for each user account", "ip-insights"),
+    ("Predict which customers will cancel next month from a CSV of account and billing columns", "xgboost"),
+    ("Redact protected health information from doctors' clinical notes", "comprehend-medical"),
+    ("Turn our written news articles into natural-sounding audio narration", "polly"),
+])
+def test_canonical_problems(problem, expected):
+    advice = advise(problem)
+    assert expected in [choice["id"] for choice in advice["recommendations"][:3]]
+
+
+def test_empty_problem_is_refused():
+    with pytest.raises(ValueError, match="Describe the problem"):
+        advise("  ")
+
+
+def test_cli_and_http(server):
+    shown = subprocess.run([sys.executable, "-m", "sextant.cli.main", "advise", "--json",
+                            "Forecast weekly demand for 20,000 related products across stores"],
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0
+    assert {"recommendations", "features", "instance", "formats", "hyperparameters"} <= set(json.loads(shown.stdout))
+    empty = subprocess.run([sys.executable, "-m", "sextant.cli.main", "advise", ""], capture_output=True, text=True,
+                           timeout=300)
+    assert empty.returncode == 2 and "Describe the problem" in empty.stderr
+
+    request = urllib.request.Request(f"{server.url}/_sextant/advise", method="POST",
+                                     data=json.dumps({"problem": "Label 50,000 images with bounding boxes"}).encode())
+    with urllib.request.urlopen(request, timeout=300) as response:
+        assert json.load(response)["recommendations"]
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(urllib.request.Request(f"{server.url}/_sextant/advise", method="POST", data=b"{"),
+                               timeout=60)
+    assert caught.value.code == 400
