@@ -47,3 +47,21 @@ def test_cli_and_http(server):
         urllib.request.urlopen(urllib.request.Request(f"{server.url}/_sextant/advise", method="POST", data=b"{"),
                                timeout=60)
     assert caught.value.code == 400
+
+
+def test_data_profile_decides_the_hyperparameters():
+    from ..datasets import DATA
+
+    advice = advise("predict whether a person earns more than 50K a year",
+                    data=str(DATA / "tabular" / "adult" / "adult-train.csv"))
+    assert advice["data"]["problem_type"] == "binary" and advice["data"]["rows"] == 32561
+    assert advice["recommendations"][0]["id"] in ("xgboost", "linear-learner")
+    suggested = {h["name"]: h["suggested"] for h in advice["hyperparameters"]}
+    if advice["recommendations"][0]["id"] == "xgboost":
+        assert suggested["objective"] == "binary:logistic" and suggested["scale_pos_weight"] == pytest.approx(3.2, 0.1)
+    housing = advise("", data=str(DATA / "tabular" / "california-housing" / "housing.csv"))
+    assert housing["data"]["target"] == "median_house_value" and housing["data"]["problem_type"] == "regression"
+    with pytest.raises(ValueError, match="does not exist"):
+        advise("anything", data="/no/such/file.csv")
+    with pytest.raises(ValueError, match="not one of the columns"):
+        advise("anything", data=str(DATA / "tabular" / "california-housing" / "housing.csv"), target="nope")

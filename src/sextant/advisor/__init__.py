@@ -15,6 +15,12 @@ def advisor():
     return Advisor()
 
 
-def advise(problem: str) -> dict[str, Any]:
-    """Ranked recommendations for a problem, as a JSON-ready dict."""
-    return advisor().advise(problem).as_dict()
+def advise(problem: str, data: str | None = None, target: str | None = None) -> dict[str, Any]:
+    """Ranked recommendations for a problem (and a data file to profile), as a JSON-ready dict."""
+    from .profile import profile
+
+    found = profile(data, target) if data else None
+    advice = advisor().advise(problem, found).as_dict()
+    if found is not None:
+        advice["data"] = found.as_dict()
+    return advice

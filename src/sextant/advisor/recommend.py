@@ -21,10 +21,13 @@ import yaml
 
 from ..engines.text.embeddings import SentenceEncoder
 from .catalog import Catalog, Entry, load
+from .profile import Profile, describe
 
 RULES = Path(__file__).parent / "rules.yaml"
 CONTENT_TYPE = re.compile(r"\b(?:text|application|image|audio|video)/[a-z0-9.+-]+(?:;[a-z_]+=[a-z0-9]+)?")
 GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", re.I)
+MODALITY_MISMATCH = 0.25  # taken off entries that do not take the data's modality
+SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a target column
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|ing)|host(ing)?|predictions? (for|on) ", re.I)
 
 
@@ -106,11 +109,21 @@ class Advisor:
                     best[self.ids.index(entry_id)] -= amount
         return best, reasons
 
-    def advise(self, problem: str) -> Advice:
-        if not problem or not problem.strip():
+    def advise(self, problem: str, data: Profile | None = None) -> Advice:
+        """Recommendations for a problem, sharpened by a profile of its data when there is one."""
+        if (not problem or not problem.strip()) and data is None:
             raise ValueError("Describe the problem: what you want to predict, find or build, from which data.")
-        query = self.encoder.encode([problem])[0]
-        score, reasons = self.scores(problem, query)
+        text = " ".join(filter(None, [problem.strip(), describe(data) if data else ""]))
+        query = self.encoder.encode([text])[0]
+        score, reasons = self.scores(text, query)
+        if data is not None and data.modality != "unknown":
+            for index, entry_id in enumerate(self.ids):
+                entry = self.catalog[entry_id]
+                modalities = entry.get("modalities", [])
+                if data.modality not in modalities and "any" not in modalities:
+                    score[index] -= MODALITY_MISMATCH
+                elif data.problem_type and entry.get("learning", "").startswith("supervised"):
+                    score[index] += SUPERVISED_FIT  # a labelled table wants a model trained on it
         order = np.argsort(-score)
         ranked = []
         for index in order[:5]:
@@ -125,9 +138,14 @@ class Advisor:
             ambiguous = (f"{ranked[0].name} and {ranked[1].name} fit almost equally well; what decides it: "
                          + "; ".join(item["when"] for item in top.get("not_for", [])
                                      if item["instead"] == ranked[1].id)[:400] or "the data and the constraints")
-        return Advice(problem, ranked, self._features(top), self._instance(problem, top), self._formats(query, top),
-                      self._hyperparameters(problem, query, top), [f"{item['when']} → {item['instead']}: {item.get('why', '')}"
-                                                            for item in top.get("not_for", [])][:5], ambiguous)
+        pitfalls = [f"{item['when']} → {item['instead']}: {item.get('why', '')}" for item in top.get("not_for", [])]
+        hyperparameters = self._hyperparameters(text, query, top)
+        if data is not None:
+            hyperparameters = _from_data(data, top) + [h for h in hyperparameters
+                                                       if h["name"] not in {d["name"] for d in _from_data(data, top)}]
+            pitfalls = data.notes + pitfalls
+        return Advice(problem, ranked, self._features(top), self._instance(text, top), self._formats(query, top),
+                      hyperparameters, pitfalls[:6], ambiguous)
 
     def _features(self, entry: Entry) -> list[dict[str, str]]:
         return [{"id": feature, "name": self.catalog[feature].name} for feature in entry.get("features", [])]
@@ -157,6 +175,31 @@ class Advisor:
         scored.sort(key=lambda pair: -pair[0])
         return [{"name": p["name"], "suggested": p.get("suggested"), "reason": p.get("when_to_change")}
                 for _, p in scored[:5]]
+
+
+def _from_data(data: Profile, entry: Entry) -> list[dict[str, Any]]:
+    """Hyperparameters whose values the data decides (objective, classes, class balance)."""
+    if data.problem_type is None:
+        return []
+    found: list[dict[str, Any]] = []
+    counts = list(data.classes.values())
+    if entry.id == "xgboost":
+        objective = {"binary": "binary:logistic", "multiclass": "multi:softprob",
+                     "regression": "reg:squarederror"}[data.problem_type]
+        found.append({"name": "objective", "suggested": objective, "reason": f"the target is {data.problem_type}"})
+        if data.problem_type == "multiclass":
+            found.append({"name": "num_class", "suggested": len(counts), "reason": "classes in the target"})
+        if data.problem_type == "binary" and len(counts) == 2:
+            ratio = round(counts[0] / max(counts[1], 1), 2)
+            found.append({"name": "scale_pos_weight", "suggested": ratio,
+                          "reason": f"negatives/positives in the data ({counts[0]}:{counts[1]})"})
+    elif entry.id == "linear-learner":
+        predictor = {"binary": "binary_classifier", "multiclass": "multiclass_classifier",
+                     "regression": "regressor"}[data.problem_type]
+        found.append({"name": "predictor_type", "suggested": predictor, "reason": f"the target is {data.problem_type}"})
+        if data.problem_type == "multiclass":
+            found.append({"name": "num_classes", "suggested": len(counts), "reason": "classes in the target"})
+    return found
 
 
 def _hyperparameter_text(param: dict[str, Any]) -> str:

@@ -109,13 +109,16 @@ def advise(args: argparse.Namespace) -> int:
     from ..advisor import advise as recommend
 
     try:
-        advice = recommend(args.problem)
+        advice = recommend(args.problem, args.data, args.target)
     except ValueError as error:
-        print(error, file=sys.stderr)
+        print(f"sextant advise: {error}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(advice, indent=2, default=str))
         return 0
+    if advice.get("data"):
+        data = advice["data"]
+        print(f"Data: {data['modality']}, {data['rows']} rows, target {data['target']} ({data['problem_type']})\n")
     for rank, choice in enumerate(advice["recommendations"], 1):
         state = "runs in Sextant" if choice["implemented"] else "not in Sextant yet"
         print(f"{rank}. {choice['name']} ({choice['kind']}, score {choice['score']:.2f}, {state})")
@@ -156,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     shown.set_defaults(function=catalog)
     asked = commands.add_parser("advise", help="recommend the AWS ML service, algorithm and features for a problem")
     asked.add_argument("problem", help="the problem, in your own words")
+    asked.add_argument("--data", help="a data file or folder to profile (CSV, images, audio, text)")
+    asked.add_argument("--target", help="the target column of a tabular data file (default: guessed)")
     asked.add_argument("--json", action="store_true", help="print JSON")
     asked.set_defaults(function=advise)
     args = parser.parse_args(argv)
