@@ -139,6 +139,75 @@ def advise(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Clients:
+    """boto3 clients for one Sextant endpoint."""
+
+    def __init__(self, url: str) -> None:
+        import boto3
+
+        self.url = url
+        self.session = boto3.Session(aws_access_key_id="sextant", aws_secret_access_key="sextant",
+                                     region_name="us-east-1")
+
+    def client(self, name: str):
+        return self.session.client(name, endpoint_url=self.url)
+
+
+def _server_url(settings: Settings) -> str:
+    """A running Sextant's URL; one is started in this process when none answers."""
+    url = f"http://{settings.host}:{settings.port}"
+    try:
+        urllib.request.urlopen(f"{url}/_sextant/health", timeout=2).close()
+        return url
+    except OSError:
+        pass
+    import socket
+    import threading
+
+    import uvicorn
+
+    from ..gateway.app import Gateway
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gateway = Gateway(settings)
+    server = uvicorn.Server(uvicorn.Config(gateway, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, lifespan="on"))
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{url}/_sextant/health", timeout=1).close()
+            print(f"(no Sextant answered at {settings.host}:{settings.port}; started one in this process at {url} —"
+                  " its endpoints end with this command; run `sextant serve` first to keep them)", file=sys.stderr)
+            return url
+        except OSError:
+            import time
+
+            time.sleep(0.05)
+    raise RuntimeError("could not start Sextant")
+
+
+def solve(args: argparse.Namespace) -> int:
+    """Implement the top recommendation for a problem on a data file."""
+    from ..advisor.solve import solve as implement
+
+    settings = _settings(args)
+    clients = _Clients(_server_url(settings))
+    try:
+        solution = implement(args.problem, args.data, args.target, clients, print, Path(args.script))
+    except ValueError as error:
+        print(f"sextant solve: {error}", file=sys.stderr)
+        return 2
+    except RuntimeError as error:
+        print(f"sextant solve: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(solution.__dict__, indent=2, default=str))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sextant", description="The AWS ML stack on your own machine.")
     parser.add_argument("--version", action="version", version=f"sextant {__version__}")
@@ -163,6 +232,15 @@ def main(argv: list[str] | None = None) -> int:
     asked.add_argument("--target", help="the target column of a tabular data file (default: guessed)")
     asked.add_argument("--json", action="store_true", help="print JSON")
     asked.set_defaults(function=advise)
+    solving = commands.add_parser("solve", help="implement the recommendation: train, evaluate, deploy, predict")
+    solving.add_argument("problem", help="the problem, in your own words")
+    solving.add_argument("--data", required=True, help="a CSV file with a header row")
+    solving.add_argument("--target", help="the column to predict (default: guessed; none for clustering)")
+    solving.add_argument("--script", default="solution.py", help="where to write the reproducing boto3 script")
+    solving.add_argument("--host", help="Sextant's address (default 127.0.0.1)")
+    solving.add_argument("--port", type=int, help="Sextant's port (default 4599)")
+    solving.add_argument("--json", action="store_true", help="print the solution as JSON at the end")
+    solving.set_defaults(function=solve)
     args = parser.parse_args(argv)
     return args.function(args)
 

@@ -1,0 +1,42 @@
+"""`sextant solve` end to end on real data: adult (classification) and California housing (regression)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ..datasets import DATA
+
+
+@pytest.mark.parametrize("problem,data,metric,floor", [
+    ("predict whether a person earns more than 50K a year", "tabular/adult/adult-train.csv", "auc", 0.90),
+    ("estimate the median house value of a district", "tabular/california-housing/housing.csv", "r2", 0.7),
+])
+def test_solve_end_to_end(server, tmp_path, problem, data, metric, floor):
+    script = tmp_path / "solution.py"
+    result = subprocess.run([sys.executable, "-m", "sextant.cli.main", "solve", problem, "--data", str(DATA / data),
+                             "--script", str(script), "--port", str(server.port), "--json"],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert any("Training job" in line for line in lines) and any("Held-out metrics" in line for line in lines)
+    solution = json.loads(result.stdout[result.stdout.index("\n{") + 1:])
+    assert solution["algorithm"] in ("xgboost", "linear-learner")
+    assert solution["metrics"][metric] >= floor
+    compile(script.read_text(), str(script), "exec")  # the reproducing script is valid Python
+    endpoint = server.client("sagemaker").describe_endpoint(EndpointName=solution["endpoint"])
+    assert endpoint["EndpointStatus"] == "InService"
+
+
+def test_solve_refuses_data_it_cannot_use(tmp_path):
+    missing = subprocess.run([sys.executable, "-m", "sextant.cli.main", "solve", "anything", "--data",
+                              str(tmp_path / "nope.csv")], capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just some words\n")
+    wrong = subprocess.run([sys.executable, "-m", "sextant.cli.main", "solve", "anything", "--data", str(notes)],
+                           capture_output=True, text=True, timeout=300)
+    assert wrong.returncode == 2 and "tabular" in wrong.stderr
