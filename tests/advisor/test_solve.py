@@ -40,3 +40,19 @@ def test_solve_refuses_data_it_cannot_use(tmp_path):
     wrong = subprocess.run([sys.executable, "-m", "sextant.cli.main", "solve", "anything", "--data", str(notes)],
                            capture_output=True, text=True, timeout=300)
     assert wrong.returncode == 2 and "tabular" in wrong.stderr
+
+
+def test_solve_clusters_without_a_target(server, tmp_path):
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    data = tmp_path / "wine.csv"
+    data.write_text(",".join(wine.feature_names) + "\n" + "\n".join(",".join(map(str, row)) for row in wine.data))
+    result = subprocess.run([sys.executable, "-m", "sextant.cli.main", "solve",
+                             "group our wines into 3 segments with similar chemistry", "--data", str(data),
+                             "--target", "none", "--script", str(tmp_path / "s.py"), "--port", str(server.port),
+                             "--json"], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    solution = json.loads(result.stdout[result.stdout.index("\n{") + 1:])
+    assert solution["algorithm"] == "kmeans" and '"k": "3"' in result.stdout
+    assert solution["example"]["prediction"]["closest_cluster"] in (0, 1, 2)

@@ -100,8 +100,11 @@ def _tabular(location: Path, head: str, size: int, target: str | None) -> Profil
     zeros = sum(1 for name, column in zip(columns, values) if name in numeric for v in column if _number(v) == 0)
     cells = sum(len(column) for name, column in zip(columns, values) if name in numeric)
     result.sparsity = round(zeros / cells, 4) if cells else None
-    result.target = target or next((c for c in columns if c.lower() in TARGET_NAMES), None) or \
-        (columns[-1] if result.modality == "tabular" else None)
+    if target == "none":  # said outright: nothing to predict (clustering, projection)
+        result.target = None
+    else:
+        result.target = target or next((c for c in columns if c.lower() in TARGET_NAMES), None) or \
+            (columns[-1] if result.modality == "tabular" else None)
     if result.target is not None:
         if result.target not in columns:
             raise ValueError(f"target column {result.target!r} is not one of the columns: {', '.join(columns)}")

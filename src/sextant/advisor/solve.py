@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import re
 import time
 import uuid
 from collections import Counter
@@ -90,7 +91,8 @@ def _csv(X: np.ndarray, y: np.ndarray | None = None) -> bytes:
     return out.getvalue().encode()
 
 
-def _hyperparameters(algorithm: str, problem_type: str, X: np.ndarray, y: np.ndarray | None) -> dict[str, str]:
+def _hyperparameters(algorithm: str, problem_type: str, problem: str, X: np.ndarray,
+                     y: np.ndarray | None) -> dict[str, str]:
     if algorithm == "xgboost":
         hps = {"num_round": "300", "eta": "0.1", "max_depth": "6", "early_stopping_rounds": "10"}
         if problem_type == "binary":
@@ -110,27 +112,27 @@ def _hyperparameters(algorithm: str, problem_type: str, X: np.ndarray, y: np.nda
             hps["num_classes"] = str(int(y.max()) + 1)
         return hps
     if algorithm == "kmeans":
-        k = max(2, min(20, int(round(math.sqrt(len(X) / 2) ** 0.5 * 2))))
-        return {"k": str(k), "feature_dim": str(X.shape[1]), "init_method": "kmeans++", "mini_batch_size": "1000"}
+        said = re.search(r"\b(\d{1,3})\s+(?:segments|groups|clusters|cohorts|personas)\b", problem)
+        k = int(said.group(1)) if said else round(math.sqrt(len(X) / 2))  # the usual rule of thumb
+        return {"k": str(max(2, min(50, k))), "feature_dim": str(X.shape[1]), "init_method": "kmeans++", "mini_batch_size": "1000"}
     return {"num_components": str(max(1, min(10, X.shape[1] - 1))), "feature_dim": str(X.shape[1]),
             "mini_batch_size": "1000", "subtract_mean": "true"}
 
 
 def _choose(advice: dict[str, Any], problem_type: str) -> tuple[str, list[str]]:
-    """The top recommendation Sextant implements, or the nearest implemented alternative, said plainly."""
+    """The best-ranked recommendation Sextant can train here, or the nearest implemented alternative."""
     notes = []
     ranked = advice["recommendations"]
     top = ranked[0]
-    usable = SUPERVISED if problem_type != "unsupervised" else ("kmeans", "pca")
-    if top["id"] in usable and top["implemented"]:
+    if top["id"] in IMAGES and top["implemented"]:
         return top["id"], notes
-    if not top["implemented"]:
-        notes.append(f"The top recommendation, {top['name']}, is not implemented in Sextant yet.")
+    notes.append(f"The top recommendation, {top['name']}, is not implemented in Sextant yet"
+                 if not top["implemented"] else f"The top recommendation, {top['name']}, is not a training job")
     for choice in ranked[1:]:
-        if choice["id"] in usable and choice["implemented"]:
+        if choice["id"] in IMAGES and choice["implemented"]:
             notes.append(f"Using the nearest implemented alternative: {choice['name']}.")
             return choice["id"], notes
-    fallback = usable[0]
+    fallback = "kmeans" if problem_type == "unsupervised" else "xgboost"
     notes.append(f"Using {fallback}, the implemented algorithm that fits {problem_type} tabular data.")
     return fallback, notes
 
@@ -174,6 +176,10 @@ def solve(problem: str, data: str, target: str | None, session, progress: Callab
     algorithm, notes = _choose(advice, problem_type)
     for note in notes:
         step(note)
+    if algorithm in SUPERVISED and y is None:
+        raise ValueError(f"{algorithm} learns from a target column and the data has none: name it with --target")
+    if algorithm not in SUPERVISED:
+        problem_type = "unsupervised"
     step(f"Recommendation: {algorithm} for {problem_type} data ({X.shape[0]} rows, {X.shape[1]} features)")
     rng = np.random.default_rng(SEED)
     order = rng.permutation(len(X))
@@ -196,7 +202,7 @@ def solve(problem: str, data: str, target: str | None, session, progress: Callab
         s3.put_object(Bucket=bucket, Key=f"{name}/validation/data.csv", Body=_csv(X[valid], y[valid]))
         channels.append({**channels[0], "ChannelName": "validation", "DataSource": {"S3DataSource": {
             "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/{name}/validation/"}}})
-    hyperparameters = _hyperparameters(algorithm, problem_type, X[train], y[train] if supervised else None)
+    hyperparameters = _hyperparameters(algorithm, problem_type, problem, X[train], y[train] if supervised else None)
     image = f"{REGISTRY}/{IMAGES[algorithm]}"
     step(f"Training job {name} ({image.rsplit('/', 1)[1]}, {json.dumps(hyperparameters)})")
     sm.create_training_job(

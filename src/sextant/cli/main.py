@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     solving = commands.add_parser("solve", help="implement the recommendation: train, evaluate, deploy, predict")
     solving.add_argument("problem", help="the problem, in your own words")
     solving.add_argument("--data", required=True, help="a CSV file with a header row")
-    solving.add_argument("--target", help="the column to predict (default: guessed; none for clustering)")
+    solving.add_argument("--target", help="the column to predict (default: guessed; 'none' when there is nothing to predict)")
     solving.add_argument("--script", default="solution.py", help="where to write the reproducing boto3 script")
     solving.add_argument("--host", help="Sextant's address (default 127.0.0.1)")
     solving.add_argument("--port", type=int, help="Sextant's port (default 4599)")
