@@ -7,10 +7,15 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
+import jsonschema
 import pytest
 
+import sextant.advisor
 from sextant.advisor import advise
+
+SCHEMA = Path(sextant.advisor.__file__).with_name("advice.schema.json")
 
 
 @pytest.mark.parametrize("problem,expected", [
@@ -34,7 +39,7 @@ def test_cli_and_http(server):
                             "Forecast weekly demand for 20,000 related products across stores"],
                            capture_output=True, text=True, timeout=300)
     assert shown.returncode == 0
-    assert {"recommendations", "features", "instance", "formats", "hyperparameters"} <= set(json.loads(shown.stdout))
+    jsonschema.validate(json.loads(shown.stdout), json.loads(SCHEMA.read_text()))
     empty = subprocess.run([sys.executable, "-m", "sextant.cli.main", "advise", ""], capture_output=True, text=True,
                            timeout=300)
     assert empty.returncode == 2 and "Describe the problem" in empty.stderr
