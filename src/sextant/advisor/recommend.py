@@ -141,8 +141,8 @@ class Advisor:
         pitfalls = [f"{item['when']} → {item['instead']}: {item.get('why', '')}" for item in top.get("not_for", [])]
         hyperparameters = self._hyperparameters(text, query, top)
         if data is not None:
-            hyperparameters = _from_data(data, top) + [h for h in hyperparameters
-                                                       if h["name"] not in {d["name"] for d in _from_data(data, top)}]
+            hyperparameters = data_hyperparameters(data, top) + [h for h in hyperparameters
+                                                       if h["name"] not in {d["name"] for d in data_hyperparameters(data, top)}]
             pitfalls = data.notes + pitfalls
         return Advice(problem, ranked, self._features(top), self._instance(text, top), self._formats(query, top),
                       hyperparameters, pitfalls[:6], ambiguous)
@@ -177,7 +177,7 @@ class Advisor:
                 for _, p in scored[:5]]
 
 
-def _from_data(data: Profile, entry: Entry) -> list[dict[str, Any]]:
+def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
     """Hyperparameters whose values the data decides (objective, classes, class balance)."""
     if data.problem_type is None:
         return []

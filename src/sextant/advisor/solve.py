@@ -19,7 +19,9 @@ from typing import Any, Callable
 import numpy as np
 
 from . import advise
-from .profile import profile
+from .catalog import load
+from .profile import Profile, profile
+from .recommend import data_hyperparameters
 
 IMAGES = {"xgboost": "sagemaker-xgboost:1.7-1", "linear-learner": "linear-learner:1", "kmeans": "kmeans:1",
           "pca": "pca:1"}
@@ -41,8 +43,8 @@ class Solution:
     notes: list[str] = field(default_factory=list)
 
 
-def _table(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray | None, list[str], str | None, str]:
-    """Features (numeric + one-hot categoricals), encoded target, feature names, target name, problem type."""
+def _table(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray | None, list[str], Profile]:
+    """Features (numeric + one-hot categoricals), the encoded target, feature names, and the data's profile."""
     found = profile(path, target)
     if found.modality != "tabular":
         raise ValueError(f"solve works on tabular CSV data for now; {path} looks like {found.modality}")
@@ -80,7 +82,7 @@ def _table(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray | None
             classes = sorted(counts, key=lambda c: -counts[c]) if found.problem_type == "binary" else sorted(counts)
             position = {c: i for i, c in enumerate(classes)}
             y = np.array([position[v] for v in raw], dtype=np.float64)
-    return X, y, names, found.target, found.problem_type or "unsupervised"
+    return X, y, names, found
 
 
 def _csv(X: np.ndarray, y: np.ndarray | None = None) -> bytes:
@@ -91,30 +93,20 @@ def _csv(X: np.ndarray, y: np.ndarray | None = None) -> bytes:
     return out.getvalue().encode()
 
 
-def _hyperparameters(algorithm: str, problem_type: str, problem: str, X: np.ndarray,
-                     y: np.ndarray | None) -> dict[str, str]:
+def _hyperparameters(algorithm: str, found: Profile, problem: str, X: np.ndarray) -> dict[str, str]:
+    """The training job's hyperparameters: what the data decides (as `advise` reports it), then defaults."""
+    decided = {h["name"]: str(h["suggested"]) for h in data_hyperparameters(found, load()[algorithm])}
     if algorithm == "xgboost":
-        hps = {"num_round": "300", "eta": "0.1", "max_depth": "6", "early_stopping_rounds": "10"}
-        if problem_type == "binary":
-            positives = max(float(y.sum()), 1.0)
-            hps.update(objective="binary:logistic", eval_metric="auc",
-                       scale_pos_weight=f"{(len(y) - positives) / positives:.3f}")
-        elif problem_type == "multiclass":
-            hps.update(objective="multi:softprob", num_class=str(int(y.max()) + 1), eval_metric="mlogloss")
-        else:
-            hps.update(objective="reg:squarederror", eval_metric="rmse")
-        return hps
+        metric = {"binary": "auc", "multiclass": "mlogloss"}.get(found.problem_type, "rmse")
+        return {"num_round": "300", "eta": "0.1", "max_depth": "6", "early_stopping_rounds": "10",
+                "eval_metric": metric, **decided}
     if algorithm == "linear-learner":
-        predictor = {"binary": "binary_classifier", "multiclass": "multiclass_classifier"}.get(problem_type,
-                                                                                            "regressor")
-        hps = {"predictor_type": predictor, "epochs": "10"}
-        if problem_type == "multiclass":
-            hps["num_classes"] = str(int(y.max()) + 1)
-        return hps
+        return {"epochs": "10", **decided}
     if algorithm == "kmeans":
         said = re.search(r"\b(\d{1,3})\s+(?:segments|groups|clusters|cohorts|personas)\b", problem)
         k = int(said.group(1)) if said else round(math.sqrt(len(X) / 2))  # the usual rule of thumb
-        return {"k": str(max(2, min(50, k))), "feature_dim": str(X.shape[1]), "init_method": "kmeans++", "mini_batch_size": "1000"}
+        return {"k": str(max(2, min(50, k))), "feature_dim": str(X.shape[1]), "init_method": "kmeans++",
+                "mini_batch_size": "1000"}
     return {"num_components": str(max(1, min(10, X.shape[1] - 1))), "feature_dim": str(X.shape[1]),
             "mini_batch_size": "1000", "subtract_mean": "true"}
 
@@ -172,7 +164,8 @@ def solve(problem: str, data: str, target: str | None, session, progress: Callab
 
     step("Profiling the data and asking the advisor")
     advice = advise(problem, data, target)
-    X, y, names, target_name, problem_type = _table(data, target)
+    X, y, names, found = _table(data, target)
+    problem_type = found.problem_type or "unsupervised"
     algorithm, notes = _choose(advice, problem_type)
     for note in notes:
         step(note)
@@ -202,7 +195,7 @@ def solve(problem: str, data: str, target: str | None, session, progress: Callab
         s3.put_object(Bucket=bucket, Key=f"{name}/validation/data.csv", Body=_csv(X[valid], y[valid]))
         channels.append({**channels[0], "ChannelName": "validation", "DataSource": {"S3DataSource": {
             "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/{name}/validation/"}}})
-    hyperparameters = _hyperparameters(algorithm, problem_type, problem, X[train], y[train] if supervised else None)
+    hyperparameters = _hyperparameters(algorithm, found, problem, X[train])
     image = f"{REGISTRY}/{IMAGES[algorithm]}"
     step(f"Training job {name} ({image.rsplit('/', 1)[1]}, {json.dumps(hyperparameters)})")
     sm.create_training_job(
