@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, BinaryIO, Iterable
+from typing import BinaryIO, Iterable
 from urllib.parse import parse_qs
 
 
@@ -36,10 +36,6 @@ class HttpRequest:
     def host(self) -> str:
         return self.headers.get("host", "")
 
-    def read_body(self) -> bytes:
-        """The whole body (reads the stream if the body is streamed)."""
-        return self.stream.read() if self.stream is not None else self.body
-
 
 @dataclass
 class HttpResponse:
@@ -52,8 +48,3 @@ class HttpResponse:
     def header(self, name: str) -> str | None:
         lowered = name.lower()
         return next((value for key, value in self.headers if key.lower() == lowered), None)
-
-
-def query_value(query: dict[str, list[str]], name: str) -> Any:
-    values = query.get(name)
-    return values[0] if values else None

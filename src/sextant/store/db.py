@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import (BigInteger, Column, Double, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint, bindparam, create_engine, delete, event, insert, select, update)
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
@@ -157,11 +156,6 @@ class Resources:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
-            yield connection
 
     def create(self, resource: Resource) -> Resource:
         """Insert a new resource; AlreadyExists when its name or ARN is taken."""
