@@ -27,7 +27,8 @@ RULES = Path(__file__).parent / "rules.yaml"
 CONTENT_TYPE = re.compile(r"\b(?:text|application|image|audio|video)/[a-z0-9.+-]+(?:;[a-z_]+=[a-z0-9]+)?")
 GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", re.I)
 MODALITY_MISMATCH = 0.25  # taken off entries that do not take the data's modality
-SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a target column
+SUPERVISED_FIT = 0.1
+DETAIL_MARGIN = 0.1  # how far behind the top entry an algorithm may be and still supply the details  # given to supervised algorithms when the data has a target column
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|ing)|host(ing)?|predictions? (for|on) ", re.I)
 
 
@@ -141,8 +142,8 @@ class Advisor:
         pitfalls = [f"{item['when']} → {item['instead']}: {item.get('why', '')}" for item in top.get("not_for", [])]
         hyperparameters = self._hyperparameters(text, query, top)
         if data is not None:
-            hyperparameters = data_hyperparameters(data, top) + [h for h in hyperparameters
-                                                       if h["name"] not in {d["name"] for d in data_hyperparameters(data, top)}]
+            decided = data_hyperparameters(data, top)
+            hyperparameters = decided + [h for h in hyperparameters if h["name"] not in {d["name"] for d in decided}]
             pitfalls = data.notes + pitfalls
         return Advice(problem, ranked, self._features(top), self._instance(text, top), self._formats(query, top),
                       hyperparameters, pitfalls[:6], ambiguous)
