@@ -7,6 +7,7 @@ import json
 import tarfile
 import textwrap
 import time
+from datetime import datetime, timezone
 
 import botocore.exceptions
 import pytest
@@ -200,3 +201,24 @@ def test_xgboost_framework_script_mode(sm, s3, bucket, server):
         EndpointName=f"xgb-script-{bucket}", Body=b"50\n100\n", ContentType="text/csv", Accept="application/json")
     low, high = json.loads(answer["Body"].read())
     assert abs(low - 100) < 10 and abs(high - 200) < 10
+
+
+def test_list_training_jobs_filters_sorts_and_pages(make_server):
+    server = make_server()
+    sm, s3 = server.client("sagemaker"), server.client("s3")
+    s3.create_bucket(Bucket="listing")
+    s3.put_object(Bucket="listing", Key="train/part-1.csv", Body=b"1,2\n")
+    marks = []
+    for name in ("alpha-job", "beta-job", "gamma-run"):
+        marks.append(time.time())
+        script_job(sm, s3, "listing", name, SUM_SCRIPT)
+        finished(sm, name)
+        time.sleep(0.05)
+    names = [s["TrainingJobName"] for page in sm.get_paginator("list_training_jobs").paginate(
+        SortBy="Name", SortOrder="Ascending", PaginationConfig={"PageSize": 1}) for s in page["TrainingJobSummaries"]]
+    assert names == ["alpha-job", "beta-job", "gamma-run"]
+    newest_first = [s["TrainingJobName"] for s in sm.list_training_jobs()["TrainingJobSummaries"]]
+    assert newest_first == ["gamma-run", "beta-job", "alpha-job"]
+    after = sm.list_training_jobs(CreationTimeAfter=datetime.fromtimestamp(marks[1], timezone.utc),
+                                  NameContains="job")["TrainingJobSummaries"]
+    assert [s["TrainingJobName"] for s in after] == ["beta-job"]
