@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import yaml
@@ -28,6 +28,8 @@ CONTENT_TYPE = re.compile(r"\b(?:text|application|image|audio|video)/[a-z0-9.+-]
 GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", re.I)
 MODALITY_MISMATCH = 0.25  # taken off entries that do not take the data's modality
 SUPERVISED_FIT = 0.1
+CLASSIFIER_C = 10.0
+CLASSIFIER_WEIGHT = 0.5
 DETAIL_MARGIN = 0.1  # how far behind the top entry an algorithm may be and still supply the details  # given to supervised algorithms when the data has a target column
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|ing)|host(ing)?|predictions? (for|on) ", re.I)
 
@@ -73,10 +75,20 @@ class Advisor:
         self.ids = list(self.catalog.entries)
         self.owners = np.array(owners)
         self.details = sorted({text for entry in self.catalog.entries.values() for text in self._details(entry)})
-        vectors = cached_embeddings(self.encoder, texts + self.details)
+        cache = _cache_path(self.encoder, texts + self.details)
+        vectors = _cached(cache.with_suffix(".npz"), lambda: {"vectors": self.encoder.encode(texts + self.details)})
+        vectors = vectors["vectors"]
         self.matrix = vectors[:len(texts)]
+        self.classifier = _cached(cache.with_name(cache.name + "-classifier.npz"), self._fit_classifier)
         self.detail_vectors = dict(zip(self.details, vectors[len(texts):]))
         self.rules = [(re.compile(r["when"], re.I), r) for r in yaml.safe_load(RULES.read_text())["rules"]]
+
+    def _fit_classifier(self) -> dict[str, np.ndarray]:
+        """A classifier over the catalogue's own texts: what sets an entry's sentences apart from its neighbours'."""
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(self.matrix, self.owners)
+        return {"coef": model.coef_, "intercept": model.intercept_, "classes": model.classes_}
 
     @staticmethod
     def _details(entry: Entry) -> list[str]:
@@ -100,6 +112,10 @@ class Advisor:
         second = np.full(len(self.ids), -1.0)  # the next best text: one lucky sentence should not decide
         np.maximum.at(second, self.owners, np.where(similarity < best[self.owners], similarity, -1.0))
         best = 0.7 * best + 0.3 * np.maximum(second, 0)
+        logits = self.classifier["coef"] @ query + self.classifier["intercept"]
+        probability = np.zeros(len(self.ids))
+        probability[self.classifier["classes"]] = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        best = best + CLASSIFIER_WEIGHT * probability
         reasons: dict[str, list[str]] = {}
         for pattern, rule in self.rules:
             if pattern.search(problem):
@@ -216,17 +232,21 @@ def _content_types(entry: Entry) -> list[str]:
     return found
 
 
-def cached_embeddings(encoder: SentenceEncoder, texts: list[str]) -> np.ndarray:
-    """Embeddings of texts, kept on disk (~/.cache/sextant) until the texts or the model change."""
-    key = hashlib.sha256(json.dumps([encoder.fingerprint, texts]).encode()).hexdigest()[:24]
-    folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sextant"
-    path = folder / f"advisor-{key}.npy"
+def _cache_path(encoder: SentenceEncoder, texts: list[str]) -> Path:
+    """Where the derived data of these texts is kept (~/.cache/sextant) until the texts or the model change."""
+    key = hashlib.sha256(json.dumps([encoder.fingerprint, texts, CLASSIFIER_C]).encode()).hexdigest()[:24]
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sextant" / f"advisor-{key}"
+
+
+def _cached(path: Path, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Arrays from an .npz file, computed and written (atomically, without pickle) when missing."""
     if path.exists():
-        return np.load(path, allow_pickle=False)
-    vectors = encoder.encode(texts)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    arrays = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(partial, "wb") as handle:
-        np.save(handle, vectors, allow_pickle=False)
+        np.savez(handle, **arrays)
     os.replace(partial, path)
-    return vectors
+    return arrays
