@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -101,8 +102,26 @@ def test_killed_server_never_leaves_a_job_in_progress(make_server):
         time.sleep(0.2)
     server.stop(kill=True)
     sm = server.start().client("sagemaker")
+    folder = str(server.home / "jobs" / "training" / "forever")
+    deadline = time.time() + 10
+    while _processes_in(folder) and time.time() < deadline:  # the job's processes end with their server
+        time.sleep(0.2)
+    assert not _processes_in(folder)
     job = sm.describe_training_job(TrainingJobName="forever")
     assert job["TrainingJobStatus"] == "Failed" and "restarted" in job["FailureReason"]
     script_job(sm, s3 := server.client("s3"), "killed", "after-restart", SUM_SCRIPT)
     assert finished(sm, "after-restart")["TrainingJobStatus"] == "Completed"
     assert np.isfinite(job["TrainingTimeInSeconds"])
+
+
+def _processes_in(folder: str) -> list[int]:
+    """Processes whose environment names a job folder (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if folder.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

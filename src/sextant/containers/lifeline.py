@@ -9,8 +9,9 @@ import time
 
 
 def watch_parent(interval: float = 1.0) -> None:
-    """End this process group when the parent process goes away."""
-    parent = os.getppid()
+    """End this process group when the parent process goes away — even if it went before this process
+    got here (the platform names the parent in SEXTANT_PARENT_PID)."""
+    parent = int(os.environ.get("SEXTANT_PARENT_PID") or os.getppid())
 
     def watch() -> None:
         while os.getppid() == parent:

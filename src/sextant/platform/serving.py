@@ -51,7 +51,8 @@ class _Server:
     def __init__(self, spec: ContainerSpec, stream: str, sink: LogSink) -> None:
         self.port = _free_port()
         env = {**os.environ, **spec.environment, "SEXTANT_MODEL_DIR": str(spec.model_dir),
-               "SEXTANT_SERVE_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+               "SEXTANT_SERVE_PORT": str(self.port), "PYTHONUNBUFFERED": "1",
+               "SEXTANT_PARENT_PID": str(os.getpid())}
         self.process = subprocess.Popen([sys.executable, "-m", "sextant.containers.serve"], env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         self.output: list[str] = []

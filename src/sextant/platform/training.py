@@ -210,7 +210,8 @@ class TrainingRun:
 
     def _train(self, started: float) -> None:
         self.reporter.status("Training", "Training image download completed. Training in progress.")
-        env = {**os.environ, **self.spec.environment, **self.environment(), **self.spec.image}
+        env = {**os.environ, **self.spec.environment, **self.environment(), **self.spec.image,
+               "SEXTANT_PARENT_PID": str(os.getpid())}
         code = self.paths["code"]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sextant.containers.train"], cwd=code, env=env, stdout=subprocess.PIPE,
