@@ -34,7 +34,6 @@ import platform
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import common  # noqa: E402
+from bench.common import HOST, log_lines, server_ms  # noqa: E402
+
 MB = 1024 * 1024
 SEED = 20240602
 AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDBENCH/20250101/us-east-1/s3/aws4_request, "
@@ -54,57 +56,12 @@ BUCKET = "bench-foundation"
 
 # --- the server ------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A `python -m sextant.cli.main serve` subprocess on a fresh home folder."""
-
-    def __init__(self, home: Path, log: Path) -> None:
-        self.home, self.log, self.port = home, log, free_port()
-        self.process: subprocess.Popen | None = None
-        self.spawned_at = 0.0
-
-    def spawn(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SEXTANT_")}
-        self.spawned_at = time.perf_counter()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sextant.cli.main", "serve", "--port", str(self.port), "--home", str(self.home)],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+class Server(common.Server):
+    """The server, with the /proc readings the foundation benchmarks take."""
 
     def wait_first_answer(self, timeout: float = 30.0) -> float:
         """Poll with a real S3 ListBuckets until it answers 200; seconds since spawn."""
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"sextant exited with {self.process.returncode}: "
-                                   f"{self.log.read_text(errors='replace')[-2000:]}")
-            connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-            try:
-                connection.request("GET", "/", headers=S3_HEADERS)
-                response = connection.getresponse()
-                response.read()
-                if response.status == 200:
-                    return time.perf_counter() - self.spawned_at
-            except OSError:
-                pass
-            finally:
-                connection.close()
-            time.sleep(0.005)
-        raise RuntimeError(f"sextant did not answer within {timeout} s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+        return self.wait("/", S3_HEADERS, timeout, poll=0.005)
 
     # /proc readings of the server process
 
@@ -121,10 +78,6 @@ class Server:
             if line.startswith(field_name + ":"):
                 return int(line.split()[1])
         raise KeyError(field_name)
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def threads(self) -> int:
         return len(os.listdir(f"/proc/{self.process.pid}/task"))
@@ -181,10 +134,8 @@ def serve_floor(port: int, size: int = MB) -> None:
 
 
 class FloorServer(Server):
-    def spawn(self) -> None:
-        self.spawned_at = time.perf_counter()
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--floor-server",
-                                         str(self.port)], stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+    def command(self) -> list[str]:
+        return [sys.executable, str(Path(__file__).resolve()), "--floor-server", str(self.port)]
 
 
 # --- 1. cold start -----------------------------------------------------------------------------
@@ -237,30 +188,6 @@ class Series:
 
     def mb_per_s_total(self, size: int) -> float:
         return size * len(self.seconds) / MB / sum(self.seconds)
-
-
-def server_ms(log: Path, skip_lines: int) -> dict[str, list[float]]:
-    """Times per operation as the server itself logs them ("ms" of its JSON request log lines), if it does."""
-    times: dict[str, list[float]] = {}
-    try:
-        lines = log.read_text(errors="replace").splitlines()[skip_lines:]
-    except OSError:
-        return {}
-    for line in lines:
-        try:
-            entry = json.loads(line)
-            if entry.get("status") in (200, 204):
-                times.setdefault(str(entry["operation"]), []).append(float(entry["ms"]))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue
-    return times
-
-
-def log_lines(log: Path) -> int:
-    try:
-        return len(log.read_text(errors="replace").splitlines())
-    except OSError:
-        return 0
 
 
 def bench_objects(server: Server, floor: Server, root: Path, count: int, size: int = MB, warmup: int = 3) -> dict:

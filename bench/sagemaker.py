@@ -39,6 +39,8 @@ sys.path[:] = [p for p in sys.path if p not in ("", _HERE) and Path(p or ".").re
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import HOST, Server, cpu_seconds, log_lines, server_ms  # noqa: E402
+
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import http.client  # noqa: E402
@@ -47,7 +49,6 @@ import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tarfile  # noqa: E402
@@ -56,7 +57,6 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-HOST = "127.0.0.1"
 SEED = 20240603
 BUCKET = "bench-sagemaker"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
@@ -71,21 +71,6 @@ TERMINAL = ("Completed", "Failed", "Stopped")
 
 
 # --- processes ---------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (its own threads; not its children)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
 
 def model_servers(parent: int) -> dict[int, int]:
     """{pid: port} of the model-server processes a server started (from /proc: parent, cmdline, environ)."""
@@ -102,81 +87,6 @@ def model_servers(parent: int) -> dict[int, int]:
         except (OSError, ValueError, KeyError, IndexError):
             continue
     return found
-
-
-class Server:
-    """A `python -m sextant.cli.main serve` subprocess on a fresh home folder."""
-
-    def __init__(self, home: Path, log: Path) -> None:
-        self.home, self.log, self.port = home, log, free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SEXTANT_")}
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sextant.cli.main", "serve", "--port", str(self.port), "--home", str(self.home)],
-            env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"sextant exited with {self.process.returncode}: "
-                                   f"{self.log.read_text(errors='replace')[-2000:]}")
-            connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-            try:
-                connection.request("GET", "/_sextant/health")
-                response = connection.getresponse()
-                response.read()
-                if response.status == 200:
-                    return
-            except OSError:
-                pass
-            finally:
-                connection.close()
-            time.sleep(0.02)
-        raise RuntimeError(f"sextant did not answer within {timeout} s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def client(self, service: str):
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="AKIDBENCH",
-                            aws_secret_access_key="secret", config=Config(retries={"max_attempts": 1},
-                                                                          read_timeout=300))
-
-
-def server_ms(log: Path, operation: str, skip_lines: int) -> list[float]:
-    """Times the server itself logged ("ms" of its JSON request lines) for one operation."""
-    times = []
-    for line in log.read_text(errors="replace").splitlines()[skip_lines:]:
-        try:
-            entry = json.loads(line)
-            if entry.get("operation") == operation and entry.get("status") == 200:
-                times.append(float(entry["ms"]))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue
-    return times
-
-
-def log_lines(log: Path) -> int:
-    try:
-        return len(log.read_text(errors="replace").splitlines())
-    except OSError:
-        return 0
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -398,7 +308,7 @@ def bench_latency(server: Server, runtime, booster, endpoint: str, model_port: i
                 series[name].append(time.perf_counter() - started)
     gateway.close()
     model.close()
-    logged = server_ms(server.log, "InvokeEndpoint", skip)
+    logged = server_ms(server.log, skip).get("InvokeEndpoint", [])
     result = {name: {"p50_ms": percentile(v, 0.5) * 1000, "p99_ms": percentile(v, 0.99) * 1000, "n": len(v)}
               for name, v in series.items()}
     if logged:
@@ -618,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sextant-bench-sm-") as tmp:
         root = Path(tmp)
         server = Server(root / "home", root / "server.log")
-        server.start()
+        server.spawn()
+        server.wait()
         try:
             s3, sm, runtime, logs = (server.client(name) for name in ("s3", "sagemaker", "sagemaker-runtime", "logs"))
             s3.create_bucket(Bucket=BUCKET)
