@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Callable
 
@@ -10,11 +9,8 @@ from ...errors import ServiceError
 from ...store import Resource
 from ...store.db import AlreadyExists
 from ..context import Context
+from ..jobs import update_document
 from ..paging import page
-
-# Documents of running jobs are written from job threads and request threads: one lock orders them.
-DOCUMENT_LOCK = threading.RLock()
-
 
 def arn(context: Context, kind: str, name: str) -> str:
     return f"arn:aws:sagemaker:{context.region}:{context.account}:{kind}/{name.lower()}"
@@ -41,15 +37,11 @@ def find(context: Context, type_: str, name: str, label: str, code: str = "Valid
 
 
 def update(context_store: Any, resource: Resource, change: Callable[[dict[str, Any]], None]) -> Resource:
-    """Re-read a resource, apply `change` to its document, save it (under the document lock)."""
-    with DOCUMENT_LOCK:
-        fresh = context_store.resources.get(resource.account, resource.region, resource.type, resource.name)
-        if fresh is None:
-            return resource
-        change(fresh.document)
-        fresh.document["LastModifiedTime"] = time.time()
-        fresh.status = fresh.document.get(_STATUS_FIELDS.get(fresh.type, ""), fresh.status)
-        return context_store.resources.save(fresh)
+    """Re-read a resource, apply `change` to its document and stamp LastModifiedTime, save it."""
+    def stamped(document: dict[str, Any]) -> None:
+        change(document)
+        document["LastModifiedTime"] = time.time()
+    return update_document(context_store, resource, stamped, _STATUS_FIELDS.get(resource.type))
 
 
 _STATUS_FIELDS = {"sagemaker:training-job": "TrainingJobStatus", "sagemaker:endpoint": "EndpointStatus",
