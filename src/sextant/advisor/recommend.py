@@ -27,10 +27,12 @@ RULES = Path(__file__).parent / "rules.yaml"
 CONTENT_TYPE = re.compile(r"\b(?:text|application|image|audio|video)/[a-z0-9.+-]+(?:;[a-z_]+=[a-z0-9]+)?")
 GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", re.I)
 MODALITY_MISMATCH = 0.25  # taken off entries that do not take the data's modality
-SUPERVISED_FIT = 0.1
+SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a target column
 CLASSIFIER_C = 10.0
 CLASSIFIER_WEIGHT = 0.5
-DETAIL_MARGIN = 0.1  # how far behind the top entry an algorithm may be and still supply the details  # given to supervised algorithms when the data has a target column
+IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
+DETAIL_WEIGHT = 1.0  # a setting's or format's own match against an entry's: both count
+SUBJECTS = 3
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|ing)|host(ing)?|predictions? (for|on) ", re.I)
 
 
@@ -74,7 +76,8 @@ class Advisor:
                 owners.append(index)
         self.ids = list(self.catalog.entries)
         self.owners = np.array(owners)
-        self.details = sorted({text for entry in self.catalog.entries.values() for text in self._details(entry)})
+        self.details = sorted({text for entry in self.catalog.entries.values()
+                               for text in [*self._details(entry), _identity(entry)]})
         cache = _cache_path(self.encoder, texts + self.details)
         vectors = _cached(cache.with_suffix(".npz"), lambda: {"vectors": self.encoder.encode(texts + self.details)})
         vectors = vectors["vectors"]
@@ -92,8 +95,9 @@ class Advisor:
 
     @staticmethod
     def _details(entry: Entry) -> list[str]:
-        """The texts of an entry's hyperparameters and formats, ranked against each problem."""
-        return [_hyperparameter_text(p) for p in entry.get("hyperparameters") or []] + _content_types(entry)
+        """The texts of an entry's hyperparameters, formats and instance choices, ranked against each problem."""
+        choices = [choice["when"] for choice in (entry.get("instances") or {}).get("choices", [])]
+        return [_hyperparameter_text(p) for p in entry.get("hyperparameters") or []] + _content_types(entry) + choices
 
     def _embedding(self, text: str) -> np.ndarray:
         return self.detail_vectors[text] if text in self.detail_vectors else self.encoder.encode([text])[0]
@@ -156,18 +160,41 @@ class Advisor:
                          + "; ".join(item["when"] for item in top.get("not_for", [])
                                      if item["instead"] == ranked[1].id)[:400] or "the data and the constraints")
         pitfalls = [f"{item['when']} → {item['instead']}: {item.get('why', '')}" for item in top.get("not_for", [])]
-        hyperparameters = self._hyperparameters(text, query, top)
+        subjects = self._subjects(score, query)
+        hyperparameters = self._hyperparameters(text, query, subjects)
         if data is not None:
             decided = data_hyperparameters(data, top)
             hyperparameters = decided + [h for h in hyperparameters if h["name"] not in {d["name"] for d in decided}]
             pitfalls = data.notes + pitfalls
-        return Advice(problem, ranked, self._features(top), self._instance(text, top), self._formats(query, top),
-                      hyperparameters, pitfalls[:6], ambiguous)
+        return Advice(problem, ranked, self._features(top), self._instance(text, query, subjects),
+                      self._formats(query, subjects), hyperparameters, pitfalls[:6], ambiguous)
+
+    def _subjects(self, score: np.ndarray, query: np.ndarray) -> list[tuple[float, Entry]]:
+        """The entries a question about details (settings, formats, instances) is most likely about, best first.
+
+        A detail question often names its algorithm in passing ("our built-in linear model"), so how
+        closely the question matches an entry's name and aliases counts beside the entry's score.
+        """
+        ranked = []
+        for index, entry_id in enumerate(self.ids):
+            entry = self.catalog[entry_id]
+            identity = float(self._embedding(_identity(entry)) @ query)
+            ranked.append((float(score[index]) + IDENTITY_WEIGHT * identity, entry))
+        ranked.sort(key=lambda pair: -pair[0])
+        return ranked[:SUBJECTS]
 
     def _features(self, entry: Entry) -> list[dict[str, str]]:
         return [{"id": feature, "name": self.catalog[feature].name} for feature in entry.get("features", [])]
 
-    def _instance(self, problem: str, entry: Entry) -> list[str]:
+    def _instance(self, problem: str, query: np.ndarray, subjects: list[tuple[float, Entry]]) -> list[str]:
+        """Compute kind then instance families: the catalogue's choice whose situation fits the question best."""
+        scored = [(subject_score + DETAIL_WEIGHT * float(self._embedding(choice["when"]) @ query), choice)
+                  for subject_score, entry in subjects
+                  for choice in (entry.get("instances") or {}).get("choices", [])]
+        if scored:
+            choice = max(scored, key=lambda pair: pair[0])[1]
+            return [choice["compute"], *choice["families"]]
+        entry = next((e for _, e in subjects if e.get("instances")), subjects[0][1])
         instances = entry.get("instances") or {}
         families = list(instances.get("families") or [])
         compute = instances.get("compute", "")
@@ -177,18 +204,23 @@ class Advisor:
         gpu_families = [f for f in families if f.split(".")[1][:1] in ("p", "g")] or ["ml.g4dn", "ml.p3"]
         return (["gpu", *gpu_families] if gpu else ["cpu", *cpu_families])
 
-    def _formats(self, query: np.ndarray, entry: Entry) -> list[str]:
-        found = _content_types(entry)
-        return sorted(found, key=lambda text: -float(self._embedding(text) @ query))
+    def _formats(self, query: np.ndarray, subjects: list[tuple[float, Entry]]) -> list[str]:
+        scored: dict[str, float] = {}
+        for subject_score, entry in subjects:
+            for text in _content_types(entry):
+                score = subject_score + DETAIL_WEIGHT * float(self._embedding(text) @ query)
+                scored[text] = max(score, scored.get(text, -np.inf))
+        return sorted(scored, key=lambda text: -scored[text])
 
-    def _hyperparameters(self, problem: str, query: np.ndarray, entry: Entry) -> list[dict[str, Any]]:
-        params = entry.get("hyperparameters") or []
+    def _hyperparameters(self, problem: str, query: np.ndarray, subjects: list[tuple[float, Entry]]
+                         ) -> list[dict[str, Any]]:
         scored = []
-        for param in params:
-            score = float(self._embedding(_hyperparameter_text(param)) @ query)
-            if re.search(rf"\b{re.escape(param['name'])}\b", problem):
-                score += 0.3
-            scored.append((score, param))
+        for subject_score, entry in subjects:
+            for param in entry.get("hyperparameters") or []:
+                score = subject_score + DETAIL_WEIGHT * float(self._embedding(_hyperparameter_text(param)) @ query)
+                if re.search(rf"\b{re.escape(param['name'])}\b", problem):
+                    score += 0.3
+                scored.append((score, param))
         scored.sort(key=lambda pair: -pair[0])
         return [{"name": p["name"], "suggested": p.get("suggested"), "reason": p.get("when_to_change")}
                 for _, p in scored[:5]]
@@ -217,6 +249,11 @@ def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
         if data.problem_type == "multiclass":
             found.append({"name": "num_classes", "suggested": len(counts), "reason": "classes in the target"})
     return found
+
+
+def _identity(entry: Entry) -> str:
+    """What an entry is called: its name and aliases."""
+    return ", ".join([entry.name, *entry.get("aliases", [])])
 
 
 def _hyperparameter_text(param: dict[str, Any]) -> str:
