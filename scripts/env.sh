@@ -8,6 +8,9 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/python" -m pip install -q --upgrade pip
 fi
 extras="${1:-}"
+case ",$extras," in
+  *,all,*|*,test,*|*,translate,*|*,speech,*) "$root/scripts/system-packages" ;;
+esac
 stamp="$venv/.sextant-installed-${extras:-base}"
 if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
   "$venv/bin/python" -m pip install -q -e "$root${extras:+[$extras]}"
