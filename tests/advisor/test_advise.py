@@ -70,3 +70,25 @@ def test_data_profile_decides_the_hyperparameters():
         advise("anything", data="/no/such/file.csv")
     with pytest.raises(ValueError, match="not one of the columns"):
         advise("anything", data=str(DATA / "tabular" / "california-housing" / "housing.csv"), target="nope")
+
+
+def test_data_in_s3_is_profiled_through_the_server(server, s3, bucket):
+    """--data accepts s3:// URIs: an object (CSV) or a prefix (images), read through boto3 from the server."""
+    from sextant.advisor import advise
+
+    from ..datasets import DATA
+
+    s3.upload_file(str(DATA / "tabular" / "california-housing" / "housing.csv"), bucket, "tables/housing.csv")
+    for index in range(3):
+        s3.put_object(Bucket=bucket, Key=f"photos/{index}.jpg", Body=b"\xff\xd8\xff" + bytes(100))
+    table = advise("Predict the value of a house", data=f"s3://{bucket}/tables/housing.csv", endpoint_url=server.url)
+    assert table["data"]["path"] == f"s3://{bucket}/tables/housing.csv"
+    assert table["data"]["problem_type"] == "regression" and table["data"]["rows"] == 20640
+    images = advise("Sort these photos by what they show", data=f"s3://{bucket}/photos/", endpoint_url=server.url)
+    assert images["data"]["modality"] == "images" and images["data"]["rows"] == 3
+    with pytest.raises(ValueError, match="no objects there"):
+        advise("anything", data=f"s3://{bucket}/missing/", endpoint_url=server.url)
+    answer = urllib.request.urlopen(urllib.request.Request(
+        f"{server.url}/_sextant/advise", method="POST",
+        data=json.dumps({"problem": "Predict house values", "data": f"s3://{bucket}/tables/housing.csv"}).encode()))
+    assert json.loads(answer.read())["data"]["target"] == "median_house_value"

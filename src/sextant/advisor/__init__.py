@@ -15,11 +15,13 @@ def advisor():
     return Advisor()
 
 
-def advise(problem: str, data: str | None = None, target: str | None = None) -> dict[str, Any]:
-    """Ranked recommendations for a problem (and a data file to profile), as a JSON-ready dict."""
+def advise(problem: str, data: str | None = None, target: str | None = None,
+           endpoint_url: str | None = None) -> dict[str, Any]:
+    """Ranked recommendations for a problem (and a data file, folder or s3:// URI to profile), as a JSON-ready
+    dict. An s3:// URI is read through `endpoint_url` (default: AWS_ENDPOINT_URL, else the local Sextant)."""
     from .profile import profile
 
-    found = profile(data, target) if data else None
+    found = profile(data, target, endpoint_url) if data else None
     advice = advisor().advise(problem, found).as_dict()
     if found is not None:
         advice["data"] = found.as_dict()

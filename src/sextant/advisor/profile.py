@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ AUDIO = {".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".webm"}
 TEXT = {".txt", ".md", ".json", ".jsonl"}
 TARGET_NAMES = ("target", "label", "class", "y", "outcome", "churn", "income", "price", "median_house_value")
 SAMPLE_ROWS = 20_000
+S3_SAMPLE_BYTES = 64 * 1024**2  # of a large object in S3, only the beginning is read
 
 
 @dataclass
@@ -40,8 +43,11 @@ def _number(text: str) -> float | None:
         return None
 
 
-def profile(path: str | Path, target: str | None = None) -> Profile:
-    """Profile a local file or folder; ValueError with a readable message when it cannot be read."""
+def profile(path: str | Path, target: str | None = None, endpoint_url: str | None = None) -> Profile:
+    """Profile a local file or folder, or an s3:// object or prefix (read through `endpoint_url`, by default
+    AWS_ENDPOINT_URL or the local Sextant); ValueError with a readable message when it cannot be read."""
+    if str(path).startswith("s3://"):
+        return _from_s3(str(path), target, endpoint_url or _default_endpoint())
     location = Path(path)
     if not location.exists():
         raise ValueError(f"{location} does not exist")
@@ -65,6 +71,49 @@ def profile(path: str | Path, target: str | None = None) -> Profile:
     if suffix in TEXT:
         return Profile(str(location), "text", size, rows=head.count("\n"))
     return _tabular(location, head, size, target)
+
+
+def _default_endpoint() -> str:
+    return os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{os.environ.get('SEXTANT_PORT', '4599')}"
+
+
+def _from_s3(uri: str, target: str | None, endpoint_url: str) -> Profile:
+    """Profile what an s3:// URI names: one object (its first S3_SAMPLE_BYTES), or the objects under a prefix."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    session = boto3.Session(region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    anyone = {} if session.get_credentials() else {"aws_access_key_id": "sextant", "aws_secret_access_key": "sextant"}
+    s3 = session.client("s3", endpoint_url=endpoint_url, **anyone)  # a local Sextant takes any credentials
+    try:
+        found = [item for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+                 for item in page.get("Contents", []) if not item["Key"].endswith("/")]
+        if not found:
+            raise ValueError(f"{uri}: no objects there")
+        exact = next((item for item in found if item["Key"] == key), None)
+        size = exact["Size"] if exact else sum(item["Size"] for item in found)
+        suffixes = {Path(item["Key"]).suffix.lower() for item in found}
+        if exact is None and suffixes & (IMAGE | AUDIO):
+            modality = "images" if suffixes & IMAGE else "audio"
+            return Profile(uri, modality, size, rows=len(found))
+        sample = exact or found[0]
+        body = s3.get_object(Bucket=bucket, Key=sample["Key"], Range=f"bytes=0-{S3_SAMPLE_BYTES - 1}")["Body"].read()
+    except (BotoCoreError, ClientError) as error:
+        raise ValueError(f"{uri}: cannot read it from {endpoint_url}: {error}") from None
+    partial = sample["Size"] > len(body)
+    if partial:
+        body = body[:body.rfind(b"\n") + 1]  # whole rows only
+    with tempfile.TemporaryDirectory() as folder:
+        local = Path(folder) / (Path(sample["Key"]).name or "object")
+        local.write_bytes(body)
+        result = profile(local, target)
+    result.path, result.size_bytes = uri, size
+    if partial or exact is None:
+        result.notes.append(f"profiled {len(body):,} bytes of {size:,} in {uri}; row counts are of that sample")
+    if size > 10 * 1024**3 and not any("over 10 GB" in note for note in result.notes):
+        result.notes.append("over 10 GB: stream it (Pipe or Fast File mode) rather than copying it to the instance")
+    return result
 
 
 def _tabular(location: Path, head: str, size: int, target: str | None) -> Profile:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -109,7 +110,11 @@ def advise(args: argparse.Namespace) -> int:
     from ..advisor import advise as recommend
 
     try:
-        advice = recommend(args.problem, args.data, args.target)
+        endpoint = None
+        if args.data and args.data.startswith("s3://"):
+            settings = _settings(args)
+            endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://{settings.host}:{settings.port}"
+        advice = recommend(args.problem, args.data, args.target, endpoint)
     except ValueError as error:
         print(f"sextant advise: {error}", file=sys.stderr)
         return 2
@@ -228,9 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     shown.set_defaults(function=catalog)
     asked = commands.add_parser("advise", help="recommend the AWS ML service, algorithm and features for a problem")
     asked.add_argument("problem", help="the problem, in your own words")
-    asked.add_argument("--data", help="a data file or folder to profile (CSV, images, audio, text)")
+    asked.add_argument("--data", help="a data file, folder or s3:// URI to profile (CSV, images, audio, text)")
     asked.add_argument("--target", help="the target column of a tabular data file (default: guessed)")
     asked.add_argument("--json", action="store_true", help="print JSON")
+    asked.add_argument("--host", help="the Sextant that holds s3:// data (default 127.0.0.1)")
+    asked.add_argument("--port", type=int, help="its port (default 4599)")
     asked.set_defaults(function=advise)
     solving = commands.add_parser("solve", help="implement the recommendation: train, evaluate, deploy, predict")
     solving.add_argument("problem", help="the problem, in your own words")

@@ -261,13 +261,18 @@ class Gateway:
             return _json(200, self.health())
         if path == "/_sextant/advise" and request.method == "POST":
             try:
-                problem = json.loads(request.body or b"{}").get("problem", "")
+                asked = json.loads(request.body or b"{}")
+                problem, data, target = asked.get("problem", ""), asked.get("data"), asked.get("target")
             except (ValueError, AttributeError):
-                return _json(400, {"message": 'The body must be JSON: {"problem": "..."}'})
+                return _json(400, {"message": 'The body must be JSON: {"problem": "...", "data": "s3://..."}'})
+            if data is not None and not str(data).startswith("s3://"):
+                return _json(400, {"message": "data must be an s3:// URI of this server's S3"})
             from ..advisor import advise
 
+            own_url = f"http://127.0.0.1:{self.settings.port}"  # the data is in this server's own S3
             try:
-                return _json(200, await asyncio.get_running_loop().run_in_executor(self.executor, advise, problem))
+                return _json(200, await asyncio.get_running_loop().run_in_executor(
+                    self.executor, advise, problem, data, target, own_url))
             except ValueError as error:
                 return _json(400, {"message": str(error)})
         return _json(404, {"message": f"No such Sextant endpoint: {request.method} {request.path}"})
