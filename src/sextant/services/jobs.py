@@ -56,7 +56,8 @@ def update_document(store: Store, resource: Resource, change: Callable[[dict[str
 
 def run(platform: Platform, kind: JobKind, resource: Resource, work: Callable[[Callable[[], bool]], dict[str, Any] | None]
         ) -> None:
-    """Run `work(stop_requested)` in a thread; its returned dict joins the document as the job completes.
+    """Run `work(stop_requested)` in a thread; its returned dict joins the document as the job completes
+    (a status under `kind.status_field` in it replaces `kind.completed`).
 
     `work` may poll `stop_requested()` between documents and return early; the job then ends stopped.
     JobFailed (or any other error) ends it failed with the message as its reason.
@@ -87,7 +88,8 @@ def run(platform: Platform, kind: JobKind, resource: Resource, work: Callable[[C
             finish(kind.failed, {kind.reason_field: f"InternalServerError: {type(exc).__name__}: {exc}"})
         else:
             stopped = handle.stop_event.is_set() and kind.stopped
-            finish(kind.stopped if stopped else kind.completed, result)
+            # work may name its own final status (e.g. Translate's COMPLETED_WITH_ERROR)
+            finish(kind.stopped if stopped else result.pop(kind.status_field, kind.completed), result)
 
     update_document(platform.store, resource, lambda doc: doc.__setitem__(kind.status_field, kind.running),
                     kind.status_field)
