@@ -222,8 +222,12 @@ class Advisor:
                     score += 0.3
                 scored.append((score, param))
         scored.sort(key=lambda pair: -pair[0])
-        return [{"name": p["name"], "suggested": p.get("suggested"), "reason": p.get("when_to_change")}
-                for _, p in scored[:5]]
+        chosen: dict[str, dict[str, Any]] = {}
+        for _, param in scored:
+            if param["name"] not in chosen and len(chosen) < 5:
+                chosen[param["name"]] = {"name": param["name"], "suggested": param.get("suggested"),
+                                         "reason": param.get("when_to_change")}
+        return list(chosen.values())
 
 
 def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
