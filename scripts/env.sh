@@ -14,6 +14,11 @@ esac
 stamp="$venv/.sextant-installed-${extras:-base}"
 if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
   "$venv/bin/python" -m pip install -q -e "$root${extras:+[$extras]}"
+  case ",$extras," in
+    # Transcribe's speaker encoder uses only the weights file of this wheel (hash-checked at load); its
+    # declared dependencies (webrtcvad built from source, librosa, the old typing backport) are not needed
+    *,all,*|*,test,*|*,speech,*) "$venv/bin/python" -m pip install -q --no-deps "resemblyzer==0.1.4" ;;
+  esac
   touch "$stamp"
 fi
 export PATH="$venv/bin:$PATH"
