@@ -56,9 +56,11 @@ def test_rest_json_and_cbor_requests_are_parsed(server):
     assert response["Error"]["Code"] == "ValidationException"
     assert "endpointName" in response["Error"]["Message"]
     medical = server.client("comprehendmedical")
-    response = error_of(lambda: medical.detect_phi(Text="Patient John Smith, 42"))
+    response = error_of(lambda: medical.infer_icd10_cm(Text="Patient John Smith, 42, has a fever"))
     assert response["Error"]["Code"] == "NotImplemented"
-    assert "comprehendmedical:DetectPHI" in response["Error"]["Message"]
+    assert "comprehendmedical:InferICD10CM" in response["Error"]["Message"]
+    phi = medical.detect_phi(Text="Patient John Smith, 42")["Entities"]
+    assert "NAME" in {entity["Type"] for entity in phi}
 
 
 def test_cbor_validation_error_is_cbor(server):

@@ -69,3 +69,29 @@ def test_streaming_rejects_bad_parameters_and_frames():
     reply = next(iter(buffer))
     assert reply.headers[":message-type"] == "exception"
     assert reply.headers[":exception-type"] == "BadRequestException"
+
+
+def test_streaming_over_a_websocket(server):
+    """The WebSocket form end to end: event-stream audio in over ws://, partial and final TranscriptEvents back."""
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+
+    speech = np.concatenate([samples("en-004"), silence(1.0)])
+    pcm = (np.clip(speech, -1, 1) * 32767).astype("<i2").tobytes()
+    url = (server.url.replace("http://", "ws://") + "/stream-transcription-websocket"
+           "?language-code=en-US&media-encoding=pcm&sample-rate=16000")
+    received: list[bytes] = []
+    with connect(url, open_timeout=30, max_size=None) as socket:
+        for start in range(0, len(pcm), 32000):
+            socket.send(_audio_event(pcm[start:start + 32000]))
+        socket.send(_audio_event(b""))
+        try:
+            while True:
+                received.append(socket.recv(timeout=120))
+        except ConnectionClosed:  # the server closes the socket after the final result
+            pass
+    results = [r for e in _parsed(received) for r in e["Transcript"]["Results"]]
+    finals = [r for r in results if not r["IsPartial"]]
+    assert finals and wer(clip("en-004")[1], finals[-1]["Alternatives"][0]["Transcript"]) <= 0.2
+    with pytest.raises(InvalidStatus):  # no language: refused before the upgrade
+        connect(url.replace("language-code=en-US&", ""), open_timeout=30)

@@ -56,6 +56,9 @@ class Gateway:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
         started = time.perf_counter()
@@ -75,6 +78,41 @@ class Gateway:
         await self._send(send, response, head=request.method == "HEAD")
         log.info(json.dumps({"service": service, "operation": operation, "status": response.status,
                              "ms": round((time.perf_counter() - started) * 1000, 2), "request_id": request_id}))
+
+    async def _websocket(self, scope: dict[str, Any], receive, send) -> None:
+        """WebSocket APIs (Transcribe's streaming form). A service package's `WEBSOCKET_ROUTES` maps a path to a
+        session factory `(store, account, region, query)`; each binary message goes to the session's `receive`,
+        whose answers go back, until the session is `closed`. The URL is presigned with SigV4 as AWS's is."""
+        request = HttpRequest("GET", scope["path"], scope.get("query_string", b"").decode("latin-1"),
+                              [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
+        await receive()  # websocket.connect
+        factory = next((routes[request.path] for service in self.catalog.services.values()
+                        if (routes := getattr(service.handlers, "WEBSOCKET_ROUTES", None)) and request.path in routes),
+                       None)
+        loop = asyncio.get_running_loop()
+        try:
+            if factory is None:
+                raise ServiceError("NotFound", f"No WebSocket API at {request.path}")
+            credential = self._credential(request)
+            if self.settings.auth == "sigv4":
+                self._authenticate(request, credential, self._fallback_protocol(request))
+            query = {name: values[-1] for name, values in request.query.items()}
+            session = await loop.run_in_executor(
+                self.executor, factory, self.store, self.settings.account_for(credential and credential.access_key),
+                credential.region if credential else self.settings.s3_region, query)
+        except ServiceError as error:  # refused before the upgrade: the client sees HTTP 403 and the reason is logged
+            log.info(json.dumps({"websocket": request.path, "refused": f"{error.code}: {error.message}"}))
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await send({"type": "websocket.accept"})
+        while not session.closed:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("bytes") or (message.get("text") or "").encode()
+            for answer in await loop.run_in_executor(self.executor, session.receive, data):
+                await send({"type": "websocket.send", "bytes": answer})
+        await send({"type": "websocket.close", "code": 1000})
 
     async def _lifespan(self, receive, send) -> None:
         while True:

@@ -23,7 +23,11 @@ from ..context import Context
 from ..paging import page
 from . import languages
 from .media import read_media, s3_location
+from .streaming import StreamSession
 from .vocabulary import parse_filter, parse_vocabulary, vocabulary_table
+
+# StartStreamTranscription in its WebSocket form (served by the gateway's WebSocket route)
+WEBSOCKET_ROUTES = {"/stream-transcription-websocket": StreamSession}
 
 # The recognizer's OpenMP threads must not spin-wait in a server full of other threads (several times the
 # decoding's own CPU time was lost that way); the runtime reads this once, when it first loads.
