@@ -158,3 +158,16 @@ def check_bucket(store: Store, uri: str, field: str) -> tuple[str, str]:
     except ServiceError:
         raise ServiceError("ValidationException", f"{field}: the bucket of {uri} does not exist") from None
     return bucket, prefix
+
+
+def service_bucket(store: Store, name: str, account: str, region: str) -> str:
+    """A bucket a service keeps its own files in (transcripts, terminology files), created on first use."""
+    try:
+        store.objects.bucket(name)
+    except ServiceError:
+        try:
+            store.objects.create_bucket(name, account, region)
+        except ServiceError as exc:
+            if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+    return name

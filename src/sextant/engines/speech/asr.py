@@ -9,7 +9,6 @@ Any CTranslate2 Whisper folder may be given instead (`model_path`).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import sha256_of
 from .audio import RATE
 
 # SHA-256 of the joined model.bin and of the other files of the packaged Whisper base model
@@ -78,14 +78,6 @@ class Transcription:
         return " ".join(s.text.strip() for s in self.segments if s.text.strip())
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _package_folder(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -113,7 +105,7 @@ def packaged_model() -> Path:
             if name != "model.bin":
                 shutil.copyfile(_package_folder(PARTS[1][0]) / name, work / name)
         for name, expected in PINNED.items():
-            if _sha256(work / name) != expected:
+            if sha256_of(work / name) != expected:
                 raise RuntimeError(f"the packaged Whisper model file {name} does not match its pinned SHA-256")
         try:
             os.replace(work, target)
@@ -136,7 +128,7 @@ def load_model(model_path: str | None = None):
     if model_path is None:
         folder = packaged_model()
         for name, expected in PINNED.items():
-            if _sha256(folder / name) != expected:
+            if sha256_of(folder / name) != expected:
                 raise RuntimeError(f"{folder / name} does not match its pinned SHA-256; delete {folder} to rebuild it")
     else:
         folder = Path(model_path)

@@ -9,7 +9,6 @@ code); the network and its mel front end are rebuilt here, so resemblyzer's own 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import threading
 from functools import lru_cache
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import sha256_of
 from .audio import RATE
 
 PINNED_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"  # resemblyzer 0.1.4
@@ -38,7 +38,7 @@ def _encoder(model_path: str | None = None):
     import torch
 
     path = Path(model_path) if model_path else packaged_weights()
-    if model_path is None and hashlib.sha256(path.read_bytes()).hexdigest() != PINNED_SHA256:
+    if model_path is None and sha256_of(path) != PINNED_SHA256:
         raise RuntimeError(f"{path} does not match its pinned SHA-256")
     state = torch.load(path, map_location="cpu", weights_only=True)["model_state"]
 

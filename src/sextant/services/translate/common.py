@@ -14,6 +14,7 @@ from ...engines import translate as engine
 from ...errors import ServiceError
 from ...store.objects import ObjectAttributes
 from ..context import Context
+from ..jobs import service_bucket
 
 URL_SECONDS = 1800  # AWS's presigned terminology / parallel data URLs last 30 minutes
 
@@ -75,15 +76,7 @@ def epoch(value: Any) -> float | None:
 
 def internal_bucket(context: Context) -> str:
     """The server's own bucket for files it hands out by URL (created on first use)."""
-    name = f"sextant-translate-{context.account}"
-    try:
-        context.store.objects.bucket(name)
-    except ServiceError:
-        try:
-            context.store.objects.create_bucket(name, context.account, context.region)
-        except ServiceError:
-            pass  # created meanwhile by another request
-    return name
+    return service_bucket(context.store, f"sextant-translate-{context.account}", context.account, context.region)
 
 
 def store_file(context: Context, key: str, data: bytes, content_type: str) -> str:
