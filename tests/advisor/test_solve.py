@@ -56,3 +56,28 @@ def test_solve_clusters_without_a_target(server, tmp_path):
     solution = json.loads(result.stdout[result.stdout.index("\n{") + 1:])
     assert solution["algorithm"] == "kmeans" and '"k": "3"' in result.stdout
     assert solution["example"]["prediction"]["closest_cluster"] in (0, 1, 2)
+
+
+def test_solve_labelled_text_trains_a_comprehend_classifier(server, tmp_path):
+    """A CSV of labelled documents: the advisor's text path, a Comprehend custom classifier through boto3."""
+    import csv
+
+    with open(DATA / "intents" / "banking77" / "train.csv", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle)
+                if row["category"] in ("card_arrival", "exchange_rate", "lost_or_stolen_card", "top_up_failed")]
+    data = tmp_path / "tickets.csv"
+    with open(data, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["message", "category"])
+        writer.writerows((row["text"], row["category"]) for row in rows[:400])
+    result = subprocess.run([sys.executable, "-m", "sextant.cli.main", "solve",
+                             "route customer support messages to the right team", "--data", str(data),
+                             "--script", str(tmp_path / "s.py"), "--port", str(server.port), "--json"],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    solution = json.loads(result.stdout[result.stdout.index("\n{") + 1:])
+    assert solution["algorithm"] == "comprehend-custom-classifier"
+    assert solution["metrics"]["accuracy"] >= 0.85
+    compile((tmp_path / "s.py").read_text(), "s.py", "exec")
+    endpoint = server.client("comprehend").describe_endpoint(EndpointArn=solution["endpoint"])
+    assert endpoint["EndpointProperties"]["Status"] == "IN_SERVICE"

@@ -14,6 +14,7 @@ AUDIO = {".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".webm"}
 TEXT = {".txt", ".md", ".json", ".jsonl"}
 TARGET_NAMES = ("target", "label", "class", "y", "outcome", "churn", "income", "price", "median_house_value")
 SAMPLE_ROWS = 20_000
+TEXT_WORDS = 4  # a column whose cells average this many words holds documents, not categories
 S3_SAMPLE_BYTES = 64 * 1024**2  # of a large object in S3, only the beginning is read
 
 
@@ -30,6 +31,7 @@ class Profile:
     problem_type: str | None = None  # binary | multiclass | regression
     classes: dict[str, int] = field(default_factory=dict)
     sparsity: float | None = None
+    text_columns: list[str] = field(default_factory=list)  # free-text columns of a table (words, not codes)
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,6 +143,8 @@ def _tabular(location: Path, head: str, size: int, target: str | None) -> Profil
                if sum(_number(v) is not None for v in column if v) >= 0.95 * max(1, sum(1 for v in column if v))]
     result = Profile(str(location), "tabular", size, rows=total,
                      columns=columns, numeric=numeric, categorical=[c for c in columns if c not in numeric])
+    result.text_columns = [name for name, column in zip(columns, values) if name not in numeric
+                           and sum(len(v.split()) for v in column) >= TEXT_WORDS * max(1, len(column))]
     lowered = [c.lower() for c in columns]
     if {"user_id", "item_id"} <= set(lowered) or {"user", "item"} <= set(lowered):
         result.modality = "user-item-interactions"
@@ -152,8 +156,9 @@ def _tabular(location: Path, head: str, size: int, target: str | None) -> Profil
     if target == "none":  # said outright: nothing to predict (clustering, projection)
         result.target = None
     else:
+        last = next((c for c in reversed(columns) if c not in result.text_columns), None)
         result.target = target or next((c for c in columns if c.lower() in TARGET_NAMES), None) or \
-            (columns[-1] if result.modality == "tabular" else None)
+            (last if result.modality == "tabular" else None)
     if result.target is not None:
         if result.target not in columns:
             raise ValueError(f"target column {result.target!r} is not one of the columns: {', '.join(columns)}")
@@ -167,6 +172,8 @@ def _tabular(location: Path, head: str, size: int, target: str | None) -> Profil
             for v in column:
                 counts[v.rstrip(".")] = counts.get(v.rstrip("."), 0) + 1
             result.classes = dict(sorted(counts.items(), key=lambda item: -item[1]))
+    if result.text_columns and result.problem_type in ("binary", "multiclass") and result.modality == "tabular":
+        result.modality = "text"  # labelled documents: a text classification problem
     if size > 10 * 1024**3:
         result.notes.append("over 10 GB: stream it (Pipe or Fast File mode) rather than copying it to the instance")
     return result
@@ -174,6 +181,9 @@ def _tabular(location: Path, head: str, size: int, target: str | None) -> Profil
 
 def describe(profile_: Profile) -> str:
     """A sentence about the data, appended to the problem before it is matched to the catalogue."""
+    if profile_.modality == "text" and profile_.problem_type:
+        return (f"The data is labelled text documents ({', '.join(profile_.text_columns)}) to classify into "
+                f"{len(profile_.classes)} classes.")
     if profile_.modality != "tabular" or not profile_.problem_type:
         return f"The data is {profile_.modality.replace('-', ' ')}."
     kind = {"binary": "a yes/no classification", "multiclass": "a classification into several classes",

@@ -30,6 +30,9 @@ SUPERVISED = ("xgboost", "linear-learner")
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 MAX_CATEGORIES = 50
 SEED = 0
+BUCKET = "sextant-solve"
+TEXT_SOLVERS = ("comprehend",)  # catalogue entries `solve` implements for labelled text
+MAX_TEXT_TESTS = 500  # held-out documents classified through the endpoint
 
 
 @dataclass
@@ -47,7 +50,8 @@ def _table(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray | None
     """Features (numeric + one-hot categoricals), the encoded target, feature names, and the data's profile."""
     found = profile(path, target)
     if found.modality != "tabular":
-        raise ValueError(f"solve works on tabular CSV data for now; {path} looks like {found.modality}")
+        raise ValueError(f"solve works on tabular CSV data and on CSV files of labelled text for now; {path} looks "
+                         f"like {found.modality}")
     with open(path, newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.reader(handle, skipinitialspace=True) if row]
     if found.columns and found.columns[0] == rows[0][0].strip() and not found.columns[0].startswith("column_"):
@@ -164,6 +168,8 @@ def solve(problem: str, data: str, target: str | None, session, progress: Callab
 
     step("Profiling the data and asking the advisor")
     advice = advise(problem, data, target)
+    if advice["data"]["modality"] == "text" and advice["data"]["text_columns"] and advice["data"]["problem_type"]:
+        return _solve_documents(problem, data, target, advice, session, step, script_path)
     X, y, names, found = _table(data, target)
     problem_type = found.problem_type or "unsupervised"
     algorithm, notes = _choose(advice, problem_type)
@@ -181,11 +187,8 @@ def solve(problem: str, data: str, target: str | None, session, progress: Callab
     name = f"solve-{algorithm}-{uuid.uuid4().hex[:8]}"
     s3, sm = session.client("s3"), session.client("sagemaker")
     runtime = session.client("sagemaker-runtime")
-    bucket = "sextant-solve"
-    try:
-        s3.create_bucket(Bucket=bucket)
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
+    bucket = BUCKET
+    _bucket(s3)
     step(f"Uploading train/validation data to s3://{bucket}/{name}/")
     supervised = algorithm in SUPERVISED
     s3.put_object(Bucket=bucket, Key=f"{name}/train/data.csv", Body=_csv(X[train], y[train] if supervised else None))
@@ -236,12 +239,109 @@ def solve(problem: str, data: str, target: str | None, session, progress: Callab
     return Solution(algorithm, name, name, metrics, example, str(script_path), notes)
 
 
+def _solve_documents(problem: str, data: str, target: str | None, advice: dict[str, Any], session,
+                     step: Callable[[str], None], script_path: Path) -> Solution:
+    """Labelled documents: a Comprehend custom classifier, trained, evaluated, served by a Comprehend endpoint."""
+    found = profile(data, target)
+    notes = []
+    top = advice["recommendations"][0]
+    if top["id"] not in TEXT_SOLVERS:
+        notes.append(f"The top recommendation, {top['name']}, is not what Sextant implements for labelled text; "
+                     "using Amazon Comprehend's custom classification.")
+        step(notes[-1])
+    with open(data, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    text_column = found.text_columns[0]
+    documents = [(row[found.target].strip(), " ".join(row[text_column].split())) for row in rows
+                 if row.get(found.target, "").strip() and row.get(text_column, "").strip()]
+    order = np.random.default_rng(SEED).permutation(len(documents))
+    cut = int(0.85 * len(documents))
+    train, test = [documents[i] for i in order[:cut]], [documents[i] for i in order[cut:][:MAX_TEXT_TESTS]]
+    step(f"Recommendation: Comprehend custom classifier for {len(found.classes)} classes of "
+         f"'{text_column}' ({len(documents)} documents)")
+    name = f"solve-classifier-{uuid.uuid4().hex[:8]}"
+    s3, comprehend = session.client("s3"), session.client("comprehend")
+    _bucket(s3)
+    body = io.StringIO()
+    csv.writer(body, lineterminator="\n").writerows(train)
+    s3.put_object(Bucket=BUCKET, Key=f"{name}/train.csv", Body=body.getvalue().encode())
+    step(f"Training classifier {name} on s3://{BUCKET}/{name}/train.csv ({len(train)} documents)")
+    arn = comprehend.create_document_classifier(
+        DocumentClassifierName=name, DataAccessRoleArn=ROLE, LanguageCode="en", Mode="MULTI_CLASS",
+        InputDataConfig={"DataFormat": "COMPREHEND_CSV", "S3Uri": f"s3://{BUCKET}/{name}/train.csv"},
+    )["DocumentClassifierArn"]
+    trained = _wait(lambda: comprehend.describe_document_classifier(DocumentClassifierArn=arn)[
+        "DocumentClassifierProperties"], "Status", ("TRAINED", "TRAINED_WITH_WARNING", "IN_ERROR", "STOPPED"))
+    if trained["Status"] not in ("TRAINED", "TRAINED_WITH_WARNING"):
+        raise RuntimeError(f"classifier {name} ended {trained['Status']}: {trained.get('Message')}")
+    for metric, value in trained["ClassifierMetadata"]["EvaluationMetrics"].items():
+        step(f"  {metric} = {value:.4f}")
+    step(f"Deploying Comprehend endpoint {name}")
+    endpoint = comprehend.create_endpoint(EndpointName=name, ModelArn=arn, DesiredInferenceUnits=1)["EndpointArn"]
+    ready = _wait(lambda: comprehend.describe_endpoint(EndpointArn=endpoint)["EndpointProperties"], "Status",
+                  ("IN_SERVICE", "FAILED"))
+    if ready["Status"] != "IN_SERVICE":
+        raise RuntimeError(f"endpoint {name} failed: {ready.get('Message')}")
+    step(f"Evaluating on {len(test)} held-out documents")
+    predicted = [comprehend.classify_document(Text=text, EndpointArn=endpoint)["Classes"][0]["Name"]
+                 for _, text in test]
+    from sklearn import metrics as scores
+
+    truth = [label for label, _ in test]
+    metrics = {"accuracy": float(scores.accuracy_score(truth, predicted)),
+               "macro_f1": float(scores.f1_score(truth, predicted, average="macro"))}
+    step("Held-out metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+    example = {"text": test[0][1], "prediction": predicted[0], "label": test[0][0]}
+    step(f"Example: {test[0][1][:80]!r} → {predicted[0]}")
+    script_path.write_text(_document_script(name))
+    step(f"Wrote {script_path}: the same steps with boto3, against Sextant or AWS")
+    return Solution("comprehend-custom-classifier", name, endpoint, metrics, example, str(script_path), notes)
+
+
+def _bucket(s3) -> None:
+    try:
+        s3.create_bucket(Bucket=BUCKET)
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+
+
 def _wait(describe: Callable[[], dict[str, Any]], field_name: str, final: tuple[str, ...]) -> dict[str, Any]:
     while True:
         document = describe()
         if document[field_name] in final:
             return document
         time.sleep(0.5)
+
+
+def _document_script(name: str) -> str:
+    return f'''"""Reproduce `sextant solve`: a Comprehend custom classifier trained and served with boto3.
+
+Against Sextant: AWS_ENDPOINT_URL=http://127.0.0.1:4599 python {Path(name).name}.py
+Against AWS: set BUCKET to a bucket of yours and ROLE to a role Comprehend may use to read it.
+Upload train.csv first: rows of label,text without a header.
+"""
+
+import time
+
+import boto3
+
+BUCKET = "{BUCKET}"
+PREFIX = "{name}"
+ROLE = "{ROLE}"
+
+comprehend = boto3.client("comprehend")
+name = PREFIX + "-" + time.strftime("%Y%m%d%H%M%S")
+arn = comprehend.create_document_classifier(
+    DocumentClassifierName=name, DataAccessRoleArn=ROLE, LanguageCode="en", Mode="MULTI_CLASS",
+    InputDataConfig={{"DataFormat": "COMPREHEND_CSV", "S3Uri": f"s3://{{BUCKET}}/{{PREFIX}}/train.csv"}})["DocumentClassifierArn"]
+while comprehend.describe_document_classifier(DocumentClassifierArn=arn)["DocumentClassifierProperties"]["Status"] \\
+        in ("SUBMITTED", "TRAINING"):
+    time.sleep(30)
+endpoint = comprehend.create_endpoint(EndpointName=name, ModelArn=arn, DesiredInferenceUnits=1)["EndpointArn"]
+while comprehend.describe_endpoint(EndpointArn=endpoint)["EndpointProperties"]["Status"] == "CREATING":
+    time.sleep(30)
+print(comprehend.classify_document(Text="an example document", EndpointArn=endpoint)["Classes"][:3])
+'''
 
 
 def _script(name: str, image: str, hyperparameters: dict[str, str], algorithm: str, supervised: bool) -> str:
