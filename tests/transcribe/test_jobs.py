@@ -96,6 +96,8 @@ def run(server) -> Run:
               OutputBucketName=run.bucket)
     run.start("corrupt", run.put("corrupt.mp3", b"ID3" + bytes(range(256)) * 40), MediaFormat="mp3")
     run.start("silent", run.put("silent.wav", media(silence(3.0), "wav")))
+    run.start("silent-lang", run.put("silent-lang.wav", media(silence(3.0), "wav")), LanguageCode=None,
+              IdentifyLanguage=True)
     run.start("mismatch", run.put("en-mismatch.ogg", ogg), MediaFormat="mp3")
     run.start("rate", run.put("en-rate.wav", media(english, "wav")), MediaSampleRateHertz=8000)
     deadline = time.time() + 30
@@ -251,6 +253,8 @@ def test_silence_gives_an_empty_transcript(run):
     assert job["TranscriptionJobStatus"] == "COMPLETED", job.get("FailureReason")
     results = _fetch(job["Transcript"]["TranscriptFileUri"])["results"]
     assert results["transcripts"] == [{"transcript": ""}] and results["items"] == []
+    unidentified = run.job("silent-lang")  # nothing to identify a language from: the job fails, saying why
+    assert unidentified["TranscriptionJobStatus"] == "FAILED" and "enough speech" in unidentified["FailureReason"]
 
 
 def test_request_errors(run):

@@ -77,6 +77,9 @@ def transcribe_job(store: Store, account: str, region: str, name: str, params: d
     if settings.get("ChannelIdentification") and audio.channels.shape[0] > MAX_CHANNELS:
         raise JobFailed("Invalid number of channels: number of channels too large. Channel identification supports "
                         f"{MAX_CHANNELS} channels; the media has {audio.channels.shape[0]}.")
+    if fixed is None and not asr.speech_chunks(audio.mono()):
+        raise JobFailed("Language identification failed: the media doesn't contain enough speech to identify its "
+                        "language. Check the file, or set LanguageCode instead.")
     if fixed is None and not multiple:
         scores = asr.language_scores(audio.mono(), candidates)
         fixed = scores[0][0]
