@@ -97,7 +97,8 @@ class Advisor:
     def _details(entry: Entry) -> list[str]:
         """The texts of an entry's hyperparameters, formats and instance choices, ranked against each problem."""
         choices = [choice["when"] for choice in (entry.get("instances") or {}).get("choices", [])]
-        return [_hyperparameter_text(p) for p in entry.get("hyperparameters") or []] + _content_types(entry) + choices
+        return ([_hyperparameter_text(p) for p in entry.get("hyperparameters") or []]
+                + list(_format_texts(entry).values()) + choices)
 
     def _embedding(self, text: str) -> np.ndarray:
         return self.detail_vectors[text] if text in self.detail_vectors else self.encoder.encode([text])[0]
@@ -207,9 +208,9 @@ class Advisor:
     def _formats(self, query: np.ndarray, subjects: list[tuple[float, Entry]]) -> list[str]:
         scored: dict[str, float] = {}
         for subject_score, entry in subjects:
-            for text in _content_types(entry):
+            for content_type, text in _format_texts(entry).items():
                 score = subject_score + DETAIL_WEIGHT * float(self._embedding(text) @ query)
-                scored[text] = max(score, scored.get(text, -np.inf))
+                scored[content_type] = max(score, scored.get(content_type, -np.inf))
         return sorted(scored, key=lambda text: -scored[text])
 
     def _hyperparameters(self, problem: str, query: np.ndarray, subjects: list[tuple[float, Entry]]
@@ -264,12 +265,12 @@ def _hyperparameter_text(param: dict[str, Any]) -> str:
     return f"{param['name']}: {param.get('when_to_change', '')} {param.get('suggested', '')}"
 
 
-def _content_types(entry: Entry) -> list[str]:
-    found: list[str] = []
+def _format_texts(entry: Entry) -> dict[str, str]:
+    """Each content type an entry takes, with the catalogue sentence that describes it (the first that names it)."""
+    found: dict[str, str] = {}
     for text in entry.get("input_formats", []):
         for content_type in CONTENT_TYPE.findall(text):
-            if content_type not in found:
-                found.append(content_type)
+            found.setdefault(content_type, f"{entry.name} input: {text}")
     return found
 
 
