@@ -6,8 +6,8 @@ The lower layers stay frozen, so their output is computed once for every trainin
 only the top `TOP_LAYERS` transformer layers and a linear head on their mean-pooled output are
 trained (AdamW, linear warm-up and decay, dropout 0.1, seeded, one thread). By default one epoch over
 all 67,349 SST-2 training phrases (`--limit N` trains on a seeded random N of them), about 40 minutes
-on one busy core. The result — those layers' weights in float16 and the head — is written as
-safetensors (`data/sentiment.safetensors`, about 7 MB) with the SHA-256 of the base model it was
+on one busy core. The result — those layers' weights (int8 with per-row scales, see `sentiment.pack`)
+and the head — is written as safetensors (`data/sentiment.safetensors`, about 3.6 MB) with the SHA-256 of the base model it was
 trained on. Only SST-2's train split is read; dev is left for evaluation (`bench/comprehend.py`).
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import minilm
-from .sentiment import DEFAULT_MODEL, TOP_LAYERS
+from .sentiment import DEFAULT_MODEL, TOP_LAYERS, pack
 
 DATA = Path(__file__).resolve().parents[5] / "shared" / "data" / "sentiment" / "sst2"
 SEED = 20240605
@@ -112,9 +112,7 @@ def train(data: Path, out: Path, epochs: int, limit: int | None, batch_size: int
             if step % 50 == 0:
                 print(f"epoch {epoch + 1} step {step}/{steps} loss {loss_sum / total:.4f} "
                       f"train acc {correct / total:.4f} ({time.time() - started:.0f} s)", flush=True)
-    tensors = {name: p.detach().half().contiguous() for name, p in params.items()}
-    tensors["head.weight"] = head.weight.detach().contiguous()
-    tensors["head.bias"] = head.bias.detach().contiguous()
+    tensors = pack({**params, "head.weight": head.weight, "head.bias": head.bias})
     out.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(out), metadata={"base_sha256": encoder.fingerprint, "top_layers": str(TOP_LAYERS),
                                            "trained_on": "SST-2 train", "epochs": str(epochs), "seed": str(SEED)})
