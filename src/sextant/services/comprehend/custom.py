@@ -33,7 +33,7 @@ from ...store import Resource
 from ...store.db import AlreadyExists
 from .. import jobs
 from ..context import Context
-from ..paging import page
+from ..paging import page_answer
 
 CLASSIFIER, RECOGNIZER, ENDPOINT = "comprehend:document-classifier", "comprehend:entity-recognizer", \
     "comprehend:endpoint"
@@ -95,11 +95,7 @@ def listing(context: Context, type_: str, params: dict[str, Any], name_field: st
         if after is not None and not stamp > _epoch(after):
             continue
         items.append(resource)
-    chosen, token = page(items, params.get("NextToken"), params.get("MaxResults") or 100, "InvalidRequestException")
-    answer: dict[str, Any] = {list_field: [view(r) for r in chosen]}
-    if token:
-        answer["NextToken"] = token
-    return answer
+    return page_answer(items, params, list_field, 100, "InvalidRequestException", view)
 
 
 def _epoch(value: Any) -> float:
@@ -362,8 +358,7 @@ def _summaries(context: Context, type_: str, name_member: str, list_field: str,
         if latest.document.get("VersionName"):
             summary["LatestVersionName"] = latest.document["VersionName"]
         items.append(summary)
-    chosen, token = page(items, params.get("NextToken"), params.get("MaxResults") or 100, "InvalidRequestException")
-    return {list_field: list(chosen), **({"NextToken": token} if token else {})}
+    return page_answer(items, params, list_field, 100, "InvalidRequestException")
 
 
 def list_document_classifier_summaries(context: Context, params: dict[str, Any]) -> dict[str, Any]:

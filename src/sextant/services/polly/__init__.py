@@ -19,7 +19,7 @@ from ...store import Resource
 from ...store.db import AlreadyExists
 from .. import jobs
 from ..context import Context
-from ..paging import page
+from ..paging import page_answer
 
 LEXICON = "polly:lexicon"
 TASK = jobs.JobKind(type="polly:synthesis-task", status_field="TaskStatus", running="inProgress",
@@ -171,8 +171,7 @@ def describe_voices(context: Context, params: dict[str, Any]) -> dict[str, Any]:
         if voice.additional_languages:
             entry["AdditionalLanguageCodes"] = list(voice.additional_languages)
         voices.append(entry)
-    chosen, token = page(voices, params.get("NextToken"), 100, "InvalidNextTokenException")
-    return {"Voices": list(chosen), **({"NextToken": token} if token else {})}
+    return page_answer(voices, params, "Voices", 100, "InvalidNextTokenException")
 
 
 # --- lexicons
@@ -240,9 +239,8 @@ def get_lexicon(context: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def list_lexicons(context: Context, params: dict[str, Any]) -> dict[str, Any]:
     lexicons = sorted(context.store.resources.list(LEXICON, context.account, context.region), key=lambda r: r.name)
-    chosen, token = page(lexicons, params.get("NextToken"), 100, "InvalidNextTokenException")
-    return {"Lexicons": [{"Name": r.name, "Attributes": r.document["Attributes"]} for r in chosen],
-            **({"NextToken": token} if token else {})}
+    return page_answer(lexicons, params, "Lexicons", 100, "InvalidNextTokenException",
+                       lambda r: {"Name": r.name, "Attributes": r.document["Attributes"]})
 
 
 def delete_lexicon(context: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -322,9 +320,7 @@ def list_speech_synthesis_tasks(context: Context, params: dict[str, Any]) -> dic
     tasks = [r for r in context.store.resources.list(TASK.type, context.account, context.region)
              if not status or r.document.get("TaskStatus") == status]
     tasks.sort(key=lambda r: (-r.document["CreationTime"], r.name))
-    chosen, token = page(tasks, params.get("NextToken"), params.get("MaxResults") or 100,
-                         "InvalidNextTokenException")
-    return {"SynthesisTasks": [_task_view(r) for r in chosen], **({"NextToken": token} if token else {})}
+    return page_answer(tasks, params, "SynthesisTasks", 100, "InvalidNextTokenException", _task_view)
 
 
 def on_startup(platform) -> None:

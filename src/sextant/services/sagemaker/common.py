@@ -10,7 +10,7 @@ from ...store import Resource
 from ...store.db import AlreadyExists
 from ..context import Context
 from ..jobs import update_document
-from ..paging import page
+from ..paging import page_answer
 
 def arn(context: Context, kind: str, name: str) -> str:
     return f"arn:aws:sagemaker:{context.region}:{context.account}:{kind}/{name.lower()}"
@@ -74,5 +74,4 @@ def listing(context: Context, params: dict[str, Any], type_: str, summary: Calla
     key = {"Name": name_field, "CreationTime": "CreationTime", "Status": status_field}.get(sort_by, "CreationTime")
     items.sort(key=lambda item: (item.get(key) or 0, item[name_field]),
                reverse=params.get("SortOrder", "Descending") == "Descending")
-    chosen, token = page(items, params.get("NextToken"), params.get("MaxResults", 10))
-    return {list_key: list(chosen), **({"NextToken": token} if token else {})}
+    return page_answer(items, params, list_key, 10, "ValidationException")

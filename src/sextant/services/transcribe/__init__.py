@@ -20,7 +20,7 @@ from ...store import Resource
 from ...store.db import AlreadyExists
 from .. import jobs
 from ..context import Context
-from ..paging import page
+from ..paging import page_answer
 from . import languages
 from .media import read_media, s3_location
 from .streaming import StreamSession
@@ -228,18 +228,12 @@ def list_transcription_jobs(context: Context, params: dict[str, Any]) -> dict[st
     found = [r for r in context.store.resources.list(JOB.type, context.account, context.region)
              if (not status or r.document["TranscriptionJobStatus"] == status) and contains in r.name.lower()]
     found.sort(key=lambda r: -r.document["CreationTime"])
-    chosen, token = page(found, params.get("NextToken"), params.get("MaxResults") or DEFAULT_PAGE,
-                         "BadRequestException")
     fields = ("TranscriptionJobName", "CreationTime", "StartTime", "CompletionTime", "LanguageCode",
               "TranscriptionJobStatus", "FailureReason", "OutputLocationType", "ContentRedaction",
               "IdentifyLanguage", "IdentifyMultipleLanguages", "IdentifiedLanguageScore", "LanguageCodes")
-    summaries = [{f: r.document[f] for f in fields if r.document.get(f) is not None} for r in chosen]
-    answer: dict[str, Any] = {"TranscriptionJobSummaries": summaries}
-    if status:
-        answer["Status"] = status
-    if token:
-        answer["NextToken"] = token
-    return answer
+    answer = page_answer(found, params, "TranscriptionJobSummaries", DEFAULT_PAGE, "BadRequestException",
+                         lambda r: {f: r.document[f] for f in fields if r.document.get(f) is not None})
+    return {**answer, "Status": status} if status else answer
 
 
 # --- custom vocabularies -------------------------------------------------------------------------------
@@ -323,16 +317,10 @@ def list_vocabularies(context: Context, params: dict[str, Any]) -> dict[str, Any
     found = [r for r in context.store.resources.list(VOCABULARY.type, context.account, context.region)
              if (not state or r.document["VocabularyState"] == state) and contains in r.name.lower()]
     found.sort(key=lambda r: -r.document["LastModifiedTime"])
-    chosen, token = page(found, params.get("NextToken"), params.get("MaxResults") or DEFAULT_PAGE,
-                         "BadRequestException")
-    answer: dict[str, Any] = {"Vocabularies": [
-        {f: r.document[f] for f in ("VocabularyName", "LanguageCode", "LastModifiedTime", "VocabularyState")}
-        for r in chosen]}
-    if state:
-        answer["Status"] = state
-    if token:
-        answer["NextToken"] = token
-    return answer
+    fields = ("VocabularyName", "LanguageCode", "LastModifiedTime", "VocabularyState")
+    answer = page_answer(found, params, "Vocabularies", DEFAULT_PAGE, "BadRequestException",
+                         lambda r: {f: r.document[f] for f in fields})
+    return {**answer, "Status": state} if state else answer
 
 
 # --- vocabulary filters --------------------------------------------------------------------------------
@@ -411,12 +399,7 @@ def list_vocabulary_filters(context: Context, params: dict[str, Any]) -> dict[st
     found = [r for r in context.store.resources.list(FILTER, context.account, context.region)
              if contains in r.name.lower()]
     found.sort(key=lambda r: -r.document["LastModifiedTime"])
-    chosen, token = page(found, params.get("NextToken"), params.get("MaxResults") or DEFAULT_PAGE,
-                         "BadRequestException")
-    answer: dict[str, Any] = {"VocabularyFilters": [_filter_view(r) for r in chosen]}
-    if token:
-        answer["NextToken"] = token
-    return answer
+    return page_answer(found, params, "VocabularyFilters", DEFAULT_PAGE, "BadRequestException", _filter_view)
 
 
 # --- custom language models ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from ...platform import s3uri
 from ...store import Resource
 from .. import jobs
 from ..context import Context
-from ..paging import page
+from ..paging import page_answer
 from .common import check_pair, detect_source, epoch
 from .terminology import glossary_for, parallel_data
 from .text import _translate, applied_settings
@@ -192,11 +192,8 @@ def list_text_translation_jobs(context: Context, params: dict[str, Any]) -> dict
             continue
         found.append(resource)
     found.sort(key=lambda r: r.document["SubmittedTime"], reverse=True)
-    chosen, token = page(found, params.get("NextToken"), params.get("MaxResults") or 100, "InvalidRequestException")
-    result: dict[str, Any] = {"TextTranslationJobPropertiesList": [_properties(r) for r in chosen]}
-    if token:
-        result["NextToken"] = token
-    return result
+    return page_answer(found, params, "TextTranslationJobPropertiesList", 100, "InvalidRequestException",
+                       _properties)
 
 
 def stop_text_translation_job(context: Context, params: dict[str, Any]) -> dict[str, Any]:

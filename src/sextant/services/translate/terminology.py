@@ -11,7 +11,7 @@ from ...platform import s3uri
 from ...store import Resource
 from ...store.db import AlreadyExists
 from ..context import Context
-from ..paging import page
+from ..paging import page_answer
 from .common import delete_file, presigned_url, store_file
 
 TERMINOLOGY, PARALLEL = "translate:terminology", "translate:parallel-data"
@@ -91,12 +91,8 @@ def get_terminology(context: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def list_terminologies(context: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = sorted(context.store.resources.list(TERMINOLOGY, context.account, context.region), key=lambda r: r.name)
-    chosen, token = page(found, params.get("NextToken"), params.get("MaxResults") or 100,
-                         "InvalidParameterValueException")
-    result: dict[str, Any] = {"TerminologyPropertiesList": [_properties(r) for r in chosen]}
-    if token:
-        result["NextToken"] = token
-    return result
+    return page_answer(found, params, "TerminologyPropertiesList", 100, "InvalidParameterValueException",
+                       _properties)
 
 
 def delete_terminology(context: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -179,12 +175,8 @@ def get_parallel_data(context: Context, params: dict[str, Any]) -> dict[str, Any
 
 def list_parallel_data(context: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = sorted(context.store.resources.list(PARALLEL, context.account, context.region), key=lambda r: r.name)
-    chosen, token = page(found, params.get("NextToken"), params.get("MaxResults") or 100,
-                         "InvalidParameterValueException")
-    result: dict[str, Any] = {"ParallelDataPropertiesList": [_parallel_properties(r) for r in chosen]}
-    if token:
-        result["NextToken"] = token
-    return result
+    return page_answer(found, params, "ParallelDataPropertiesList", 100, "InvalidParameterValueException",
+                       _parallel_properties)
 
 
 def update_parallel_data(context: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from ...engines import translate as engine
 from ...errors import ServiceError
 from ..context import Context
-from ..paging import page
+from ..paging import page_answer
 from .common import NAMES, backends, check_pair, detect_source
 from .terminology import glossary_for
 
@@ -114,9 +114,5 @@ def list_languages(context: Context, params: dict[str, Any]) -> dict[str, Any]:
     display = params.get("DisplayLanguageCode") or "en"
     names = NAMES[display]
     languages = [{"LanguageName": names.get(code, code), "LanguageCode": code} for code in backends().languages()]
-    chosen, token = page(languages, params.get("NextToken"), params.get("MaxResults") or 500,
-                         "InvalidParameterValueException")
-    result: dict[str, Any] = {"Languages": list(chosen), "DisplayLanguageCode": display}
-    if token:
-        result["NextToken"] = token
-    return result
+    return {**page_answer(languages, params, "Languages", 500, "InvalidParameterValueException"),
+            "DisplayLanguageCode": display}
