@@ -8,7 +8,8 @@ import pytest
 from sextant.engines.speech import speak, synthesize
 from sextant.engines.speech import normalize
 from sextant.engines.speech.lexicon import LexiconError, parse_pls, xsampa_to_ipa
-from sextant.engines.speech.ssml import Pause, SsmlError, parse_ssml
+from sextant.engines.speech.ssml import Pause, SsmlError, parse_ssml, parse_text
+from sextant.engines.speech.tts import read_units
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 
@@ -114,6 +115,17 @@ def test_say_as_and_sub_expand_text():
     spelled = speak('<speak><say-as interpret-as="spell-out">hello</say-as></speak>', text_type="ssml")
     word = speak("<speak>hello</speak>", text_type="ssml")
     assert spelled.duration > 1.5 * word.duration
+
+
+def test_units_after_numbers_are_read_as_words_in_english():
+    assert normalize.unit("160km/h", "") == "160 kilometers per hour"
+    assert normalize.unit("mph", "30") == "miles per hour"
+    assert normalize.unit("km", "1") == "kilometer"
+    assert normalize.unit("km", "the") is None and normalize.unit("kg", "") is None
+    document = parse_text("It ran at 30 mph, then 160km/h.")
+    read_units(document)
+    assert [w.say for w in document.items if w.say != w.value] == ["miles per hour", "160 kilometers per hour"]
+    assert speak("at 160km/h").duration > 1.5 * speak("at 160").duration
 
 
 def test_lexicon_alias_and_phoneme_are_applied():

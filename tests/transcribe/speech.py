@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sextant.engines.speech import normalize
 from sextant.engines.speech.audio import RATE, decode, encode
 from tests.datasets import DATA
 
@@ -22,11 +23,22 @@ NUMBERS = {**{word: str(value) for value, word in enumerate(_NUMBER_WORDS)},
            **{word: str(10 * tens) for tens, word in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)}}
 
 
+TITLES = {"mr": "mister", "mrs": "missus", "dr": "doctor"}
+
+
 def normalise(text: str) -> list[str]:
-    """Words for scoring: lower case, no punctuation, digit separators dropped, number words as digits."""
-    text = re.sub(r"(?<=\d)[,:](?=\d)", "", text.lower()).replace("%", " percent")
+    """Words for scoring: lower case, no punctuation, digit separators dropped, number words as digits, and
+    what is spoken the same way written one way: units after numbers (km/h), a.m./am, titles, &, +, %."""
+    tokens, previous = [], ""
+    for token in text.split():
+        core = token.strip(".,;:!?\"'()")
+        tokens.append(normalize.unit(core, previous) or token)
+        previous = core
+    text = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", " ".join(tokens).lower())
+    text = re.sub(r"(?<=\d)[,:.](?=\d)", "", text).replace("%", " percent").replace("&", " and ").replace("+", " plus ")
+    text = re.sub(r"(?<=\d)(?=[a-z])(?!(?:st|nd|rd|th)\b)", " ", text)  # 8am → 8 am, not 60th
     words = re.sub(r"[^\w' ]+", " ", text.replace("-", " ")).split()
-    return [NUMBERS.get(word, word) for word in (w.strip("'") for w in words) if word]
+    return [TITLES.get(word, NUMBERS.get(word, word)) for word in (w.strip("'") for w in words) if word]
 
 
 def wer(reference: str, hypothesis: str) -> float:

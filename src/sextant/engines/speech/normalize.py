@@ -1,4 +1,5 @@
-"""Text normalization for SSML say-as: numbers, ordinals, digits, dates, times, telephone numbers.
+"""Text normalization for SSML say-as (numbers, ordinals, digits, dates, times, telephone numbers) and,
+in plain English text, units of measure after a number (160 km/h → 160 kilometers per hour).
 
 Words are produced in English; for other languages the digits are left for espeak-ng, which reads
 numbers in the voice's own language.
@@ -122,3 +123,26 @@ def duration(text: str) -> str:
                                    " oh " + cardinal(minutes) if minutes < 10 else " " + cardinal(minutes))
         return words + (" " + " ".join(match.group(3).upper()) if match.group(3) else "")
     return text
+
+
+# unit → (singular, plural) as an English voice reads it after a number
+_UNITS = {"km/h": ("kilometer per hour", "kilometers per hour"), "kph": ("kilometer per hour", "kilometers per hour"),
+          "mph": ("mile per hour", "miles per hour"), "m/s": ("meter per second", "meters per second"),
+          "km": ("kilometer", "kilometers"), "kg": ("kilogram", "kilograms"), "cm": ("centimeter", "centimeters"),
+          "mm": ("millimeter", "millimeters"), "mg": ("milligram", "milligrams"), "ml": ("milliliter", "milliliters"),
+          "kw": ("kilowatt", "kilowatts"), "kwh": ("kilowatt hour", "kilowatt hours"),
+          "°c": ("degree Celsius", "degrees Celsius"), "°f": ("degree Fahrenheit", "degrees Fahrenheit")}
+_MEASURE = re.compile(r"(\d[\d,.]*)?(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + ")",
+                      re.I)
+
+
+def unit(token: str, previous: str) -> str | None:
+    """How an English voice reads a unit written after a number ("160km/h", or "km/h" when `previous`
+    is "160"); None when the token is not a unit after a number."""
+    match = _MEASURE.fullmatch(token)
+    number = match.group(1) if match else None
+    if not match or not (number or re.fullmatch(r"\d[\d,.]*", previous)):
+        return None
+    singular, plural = _UNITS[match.group(2).lower()]
+    words = singular if (number or previous) == "1" else plural
+    return f"{number} {words}" if number else words

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import signal
 
 from . import marks as marks_module
+from . import normalize
 from .espeak import espeak
 from .lexicon import Lexicon
 from .neural import NeuralVoice, load_voice
@@ -53,6 +54,16 @@ class Speech:
     @property
     def duration(self) -> float:
         return len(self.audio) / self.sample_rate
+
+
+def read_units(document: Document) -> None:
+    """Units of measure after a number are read as words, as Polly's English voices read them."""
+    previous = ""
+    for item in document.items:
+        if isinstance(item, Word):
+            if not item.fixed:
+                item.say = normalize.unit(item.say, previous) or item.say
+            previous = item.value
 
 
 def apply_lexicons(document: Document, lexicons: list[Lexicon]) -> None:
@@ -400,6 +411,8 @@ def speak(text: str, voice_id: str = "Matthew", engine: str | None = None, text_
         raise ValueError(f"voice {voice_id} does not support the {engine} engine")
     english = chosen.language.startswith("en")
     document = parse_ssml(text, english) if text_type == "ssml" else parse_text(text)
+    if english:
+        read_units(document)
     apply_lexicons(document, list(lexicons))
     return render(document, chosen, engine, model_path)
 
