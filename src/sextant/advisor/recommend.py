@@ -25,14 +25,20 @@ from .profile import Profile, describe
 
 RULES = Path(__file__).parent / "rules.yaml"
 CONTENT_TYPE = re.compile(r"\b(?:text|application|image|audio|video)/[a-z0-9.+-]+(?:;[a-z_]+=[a-z0-9]+)?")
+# formats that have a name but no content type of their own
+NAMED_FORMAT = re.compile(r"\b(mleap|avro|tmx|h\.?264|gzip)\b", re.I)
 GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", re.I)
 MODALITY_MISMATCH = 0.25  # taken off entries that do not take the data's modality
 SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a target column
 CLASSIFIER_C = 10.0
 CLASSIFIER_WEIGHT = 0.5
 IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
+NAMED_WEIGHT = 0.3  # ... and how much using one of its names word for word counts
 DETAIL_WEIGHT = 1.0  # a setting's or format's own match against an entry's: both count
 SUBJECTS = 3
+DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|colleague|consultant|(?:was|were|been) told|overkill)\b",
+                   re.I)
+ALTERNATIVE = re.compile(r"\b(?:instead of|rather than)\b[^,.;]*", re.I)
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|ing)|host(ing)?|predictions? (for|on) ", re.I)
 
 
@@ -97,7 +103,7 @@ class Advisor:
     def _details(entry: Entry) -> list[str]:
         """The texts of an entry's hyperparameters, formats and instance choices, ranked against each problem."""
         choices = [choice["when"] for choice in (entry.get("instances") or {}).get("choices", [])]
-        return ([_hyperparameter_text(p) for p in entry.get("hyperparameters") or []]
+        return ([text for p in entry.get("hyperparameters") or [] for text, _ in _hyperparameter_texts(p)]
                 + list(_format_texts(entry).values()) + choices)
 
     def _embedding(self, text: str) -> np.ndarray:
@@ -136,7 +142,7 @@ class Advisor:
         if (not problem or not problem.strip()) and data is None:
             raise ValueError("Describe the problem: what you want to predict, find or build, from which data.")
         text = " ".join(filter(None, [problem.strip(), describe(data) if data else ""]))
-        query = self.encoder.encode([text])[0]
+        query = self.encoder.encode([without_decoys(text)])[0]
         score, reasons = self.scores(text, query)
         if data is not None and data.modality != "unknown":
             for index, entry_id in enumerate(self.ids):
@@ -161,7 +167,7 @@ class Advisor:
                          + "; ".join(item["when"] for item in top.get("not_for", [])
                                      if item["instead"] == ranked[1].id)[:400] or "the data and the constraints")
         pitfalls = [f"{item['when']} → {item['instead']}: {item.get('why', '')}" for item in top.get("not_for", [])]
-        subjects = self._subjects(score, query)
+        subjects = self._subjects(text, score, query)
         hyperparameters = self._hyperparameters(text, query, subjects)
         if data is not None:
             decided = data_hyperparameters(data, top)
@@ -170,17 +176,20 @@ class Advisor:
         return Advice(problem, ranked, self._features(top), self._instance(text, query, subjects),
                       self._formats(query, subjects), hyperparameters, pitfalls[:6], ambiguous)
 
-    def _subjects(self, score: np.ndarray, query: np.ndarray) -> list[tuple[float, Entry]]:
+    def _subjects(self, problem: str, score: np.ndarray, query: np.ndarray) -> list[tuple[float, Entry]]:
         """The entries a question about details (settings, formats, instances) is most likely about, best first.
 
         A detail question often names its algorithm in passing ("our built-in linear model"), so how
-        closely the question matches an entry's name and aliases counts beside the entry's score.
+        closely the question matches an entry's name and aliases counts beside the entry's score, and
+        more when it uses one of them word for word.
         """
         ranked = []
+        words = f" {' '.join(_words(problem))} "
         for index, entry_id in enumerate(self.ids):
             entry = self.catalog[entry_id]
             identity = float(self._embedding(_identity(entry)) @ query)
-            ranked.append((float(score[index]) + IDENTITY_WEIGHT * identity, entry))
+            named = any(f" {' '.join(_words(name))} " in words for name in [entry.name, *entry.get("aliases", [])])
+            ranked.append((float(score[index]) + IDENTITY_WEIGHT * identity + NAMED_WEIGHT * named, entry))
         ranked.sort(key=lambda pair: -pair[0])
         return ranked[:SUBJECTS]
 
@@ -215,18 +224,21 @@ class Advisor:
 
     def _hyperparameters(self, problem: str, query: np.ndarray, subjects: list[tuple[float, Entry]]
                          ) -> list[dict[str, Any]]:
+        """Settings of the subject entries whose description or signs fit the question best; a sign that
+        fits brings the value to set in its situation."""
         scored = []
         for subject_score, entry in subjects:
             for param in entry.get("hyperparameters") or []:
-                score = subject_score + DETAIL_WEIGHT * float(self._embedding(_hyperparameter_text(param)) @ query)
-                if re.search(rf"\b{re.escape(param['name'])}\b", problem):
-                    score += 0.3
-                scored.append((score, param))
-        scored.sort(key=lambda pair: -pair[0])
+                named = 0.3 if re.search(rf"\b{re.escape(param['name'])}\b", problem) else 0.0
+                for text, value in _hyperparameter_texts(param):
+                    score = subject_score + named + DETAIL_WEIGHT * float(self._embedding(text) @ query)
+                    scored.append((score, param, value))
+        scored.sort(key=lambda item: -item[0])
         chosen: dict[str, dict[str, Any]] = {}
-        for _, param in scored:
+        for _, param, value in scored:
             if param["name"] not in chosen and len(chosen) < 5:
-                chosen[param["name"]] = {"name": param["name"], "suggested": param.get("suggested"),
+                chosen[param["name"]] = {"name": param["name"],
+                                         "suggested": param.get("suggested") if value is None else value,
                                          "reason": param.get("when_to_change")}
         return list(chosen.values())
 
@@ -256,20 +268,42 @@ def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
     return found
 
 
+def without_decoys(problem: str) -> str:
+    """The problem without what names an answer someone proposed or ruled out: a clause such as "a
+    colleague suggested X, but ..." keeps only what follows its "but", and "rather than X" / "instead
+    of X" are dropped. Unchanged when nothing else would be left."""
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", ALTERNATIVE.sub("", problem.strip())):
+        if DECOY.search(sentence):
+            sentence = " ".join(re.split(r"\b(?:but|however|yet)\b", sentence, flags=re.I)[1:]).strip(" ,;")
+        if sentence:
+            kept.append(sentence)
+    return " ".join(kept) if kept else problem
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words without a plural s, for matching names: "boosted-trees" → ["boosted", "tree"]."""
+    return [word[:-1] if len(word) > 3 and word.endswith("s") else word for word in re.findall(r"[a-z0-9]+", text.lower())]
+
+
 def _identity(entry: Entry) -> str:
     """What an entry is called: its name and aliases."""
     return ", ".join([entry.name, *entry.get("aliases", [])])
 
 
-def _hyperparameter_text(param: dict[str, Any]) -> str:
-    return f"{param['name']}: {param.get('when_to_change', '')} {param.get('suggested', '')}"
+def _hyperparameter_texts(param: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A setting's texts to match a question against, each with the value it calls for (None: the usual)."""
+    texts = [(f"{param['name']}: {param.get('when_to_change', '')} {param.get('suggested', '')}", None)]
+    return texts + [(f"{param['name']}: {sign['when']}", sign.get("value")) for sign in param.get("signs", [])]
 
 
 def _format_texts(entry: Entry) -> dict[str, str]:
-    """Each content type an entry takes, with the catalogue sentence that describes it (the first that names it)."""
+    """Each content type (or named format) an entry takes, with the catalogue sentence that describes it
+    (the first that names it)."""
     found: dict[str, str] = {}
     for text in entry.get("input_formats", []):
-        for content_type in CONTENT_TYPE.findall(text):
+        named = [name.lower().replace(".", "") for name in NAMED_FORMAT.findall(text)]
+        for content_type in CONTENT_TYPE.findall(text) + named:
             found.setdefault(content_type, f"{entry.name} input: {text}")
     return found
 
