@@ -224,22 +224,21 @@ class Advisor:
 
     def _hyperparameters(self, problem: str, query: np.ndarray, subjects: list[tuple[float, Entry]]
                          ) -> list[dict[str, Any]]:
-        """Settings of the subject entries whose description or signs fit the question best; a sign that
-        fits brings the value to set in its situation."""
+        """Settings of the subject entries whose description or signs fit the question best, each with
+        the value of its sign that fits best (the usual suggestion when no sign names a value)."""
         scored = []
         for subject_score, entry in subjects:
             for param in entry.get("hyperparameters") or []:
                 named = 0.3 if re.search(rf"\b{re.escape(param['name'])}\b", problem) else 0.0
-                for text, value in _hyperparameter_texts(param):
-                    score = subject_score + named + DETAIL_WEIGHT * float(self._embedding(text) @ query)
-                    scored.append((score, param, value))
+                fits = [(float(self._embedding(text) @ query), value) for text, value in _hyperparameter_texts(param)]
+                valued = [fit for fit in fits if fit[1] is not None]
+                value = max(valued, key=lambda fit: fit[0])[1] if valued else param.get("suggested")
+                scored.append((subject_score + named + DETAIL_WEIGHT * max(fit for fit, _ in fits), param, value))
         scored.sort(key=lambda item: -item[0])
         chosen: dict[str, dict[str, Any]] = {}
         for _, param, value in scored:
             if param["name"] not in chosen and len(chosen) < 5:
-                chosen[param["name"]] = {"name": param["name"],
-                                         "suggested": param.get("suggested") if value is None else value,
-                                         "reason": param.get("when_to_change")}
+                chosen[param["name"]] = {"name": param["name"], "suggested": value, "reason": param.get("when_to_change")}
         return list(chosen.values())
 
 
