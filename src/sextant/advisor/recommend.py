@@ -39,7 +39,10 @@ SUBJECTS = 3
 DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|colleague|consultant|(?:was|were|been) told|overkill)\b",
                    re.I)
 ALTERNATIVE = re.compile(r"\b(?:instead of|rather than)\b[^,.;]*", re.I)
-SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|ing)|host(ing)?|predictions? (for|on) ", re.I)
+SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|es|ing)\b|host(s|ed|ing)?\b|batch transform|predictions? (for|on) |"
+                           r"real-time|requests (a|per) ", re.I)
+TRAINING_WORDS = re.compile(r"\b(?:train(?:s|ed|ing)?|fine-tun\w*|retrain\w*)\b", re.I)
+PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the question is about training, and back
 
 
 @dataclass
@@ -184,12 +187,11 @@ class Advisor:
         more when it uses one of them word for word.
         """
         ranked = []
-        words = f" {' '.join(_words(problem))} "
         for index, entry_id in enumerate(self.ids):
             entry = self.catalog[entry_id]
             identity = float(self._embedding(_identity(entry)) @ query)
-            named = any(f" {' '.join(_words(name))} " in words for name in [entry.name, *entry.get("aliases", [])])
-            ranked.append((float(score[index]) + IDENTITY_WEIGHT * identity + NAMED_WEIGHT * named, entry))
+            ranked.append((float(score[index]) + IDENTITY_WEIGHT * identity + NAMED_WEIGHT * _named(problem, entry),
+                           entry))
         ranked.sort(key=lambda pair: -pair[0])
         return ranked[:SUBJECTS]
 
@@ -198,7 +200,13 @@ class Advisor:
 
     def _instance(self, problem: str, query: np.ndarray, subjects: list[tuple[float, Entry]]) -> list[str]:
         """Compute kind then instance families: the catalogue's choice whose situation fits the question best."""
-        scored = [(subject_score + DETAIL_WEIGHT * float(self._embedding(choice["when"]) @ query), choice)
+        phase = _phase(problem)
+        named = [(score, entry) for score, entry in subjects
+                 if _named(problem, entry) and (entry.get("instances") or {}).get("choices")]
+        subjects = named or subjects  # what the question names has the specific advice
+        scored = [(subject_score + DETAIL_WEIGHT * float(self._embedding(choice["when"]) @ query)
+                   - PHASE_MISMATCH * (None not in (phase, _phase(choice["when"])) and phase != _phase(choice["when"])),
+                   choice)
                   for subject_score, entry in subjects
                   for choice in (entry.get("instances") or {}).get("choices", [])]
         if scored:
@@ -280,9 +288,35 @@ def without_decoys(problem: str) -> str:
     return " ".join(kept) if kept else problem
 
 
+def _phase(text: str) -> str | None:
+    """Whether a text is about training or about serving predictions; None when it says neither or both."""
+    serving, training = bool(SERVING_WORDS.search(text)), bool(TRAINING_WORDS.search(text))
+    return None if serving == training else "serving" if serving else "training"
+
+
 def _words(text: str) -> list[str]:
     """Lower-case words without a plural s, for matching names: "boosted-trees" → ["boosted", "tree"]."""
     return [word[:-1] if len(word) > 3 and word.endswith("s") else word for word in re.findall(r"[a-z0-9]+", text.lower())]
+
+
+def _named(problem: str, entry: Entry) -> bool:
+    """Whether the problem uses one of the entry's names word for word. A one-word name counts only as
+    written ("Forecast", "XGBoost"), and a lower-case one not at all ("clustering" is not a name)."""
+    words = f" {' '.join(_words(problem))} "
+    for name in _names(entry):
+        if len(_words(name)) > 1:
+            if f" {' '.join(_words(name))} " in words:
+                return True
+        elif name != name.lower() and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", problem):
+            return True
+    return False
+
+
+def _names(entry: Entry) -> list[str]:
+    """Every name an entry goes by: its name with and without a parenthesis ("Principal Component Analysis
+    (PCA)" also as "PCA"), its aliases."""
+    inner = re.findall(r"\(([^)]+)\)", entry.name)
+    return [entry.name, re.sub(r"\s*\([^)]*\)", "", entry.name), *inner, *entry.get("aliases", [])]
 
 
 def _identity(entry: Entry) -> str:
