@@ -63,17 +63,17 @@ class Catalog:
     """Every entry, by id, in the order of `index.yaml`."""
 
     def __init__(self, folder: Path = FOLDER) -> None:
-        schema = json.loads((folder / "schema.json").read_text())
-        index = yaml.safe_load((folder / "index.yaml").read_text())["entries"]
+        validator = jsonschema.Draft202012Validator(json.loads((folder / "schema.json").read_text()))
+        index = _read(folder / "index.yaml")["entries"]
         self.entries: dict[str, Entry] = {}
         for item in index:
-            data = yaml.safe_load((folder / f"{item['id']}.yaml").read_text())
+            data = _read(folder / f"{item['id']}.yaml")
             try:
-                jsonschema.validate(data, schema)
+                validator.validate(data)
             except jsonschema.ValidationError as exc:
                 raise ValueError(f"catalog/{item['id']}.yaml: {exc.message} at {list(exc.absolute_path)}") from None
             self.entries[item["id"]] = Entry(item["id"], data["name"], data["kind"], data)
-        self.headings = yaml.safe_load((folder / "headings.yaml").read_text())
+        self.headings = _read(folder / "headings.yaml")
 
     def __getitem__(self, entry_id: str) -> Entry:
         return self.entries[entry_id]
@@ -86,6 +86,11 @@ class Catalog:
             if wanted in (n.lower() for n in names):
                 return entry
         return None
+
+
+def _read(path: Path) -> Any:
+    """A YAML file, parsed by libyaml when PyYAML has it (ten times faster on the catalogue)."""
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @lru_cache(maxsize=1)

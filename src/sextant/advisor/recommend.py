@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..engines.text.embeddings import SentenceEncoder
 from .catalog import Catalog, Entry, load
@@ -35,7 +36,9 @@ CLASSIFIER_WEIGHT = 0.5
 IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
 NAMED_WEIGHT = 0.3  # ... and how much using one of its names word for word counts
 DETAIL_WEIGHT = 1.0  # a setting's or format's own match against an entry's: both count
+LEXICAL_WEIGHT = 1.0  # words a detail's text shares with the question (tf-idf cosine), beside its meaning
 SUBJECTS = 3
+ENTRY_LEXICAL_WEIGHT = 0.4  # words the question shares with an entry's best text (tf-idf cosine)
 DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|colleague|consultant|(?:was|were|been) told|overkill)\b",
                    re.I)
 ALTERNATIVE = re.compile(r"\b(?:instead of|rather than)\b[^,.;]*", re.I)
@@ -91,8 +94,12 @@ class Advisor:
         vectors = _cached(cache.with_suffix(".npz"), lambda: {"vectors": self.encoder.encode(texts + self.details)})
         vectors = vectors["vectors"]
         self.matrix = vectors[:len(texts)]
+        self.entry_lexicon = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(texts)
+        self.entry_terms = self.entry_lexicon.transform(texts)
         self.classifier = _cached(cache.with_name(cache.name + "-classifier.npz"), self._fit_classifier)
         self.detail_vectors = dict(zip(self.details, vectors[len(texts):]))
+        self.lexicon = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(self.details)
+        self.detail_terms = dict(zip(self.details, self.lexicon.transform(self.details)))
         self.rules = [(re.compile(r["when"], re.I), r) for r in yaml.safe_load(RULES.read_text())["rules"]]
 
     def _fit_classifier(self) -> dict[str, np.ndarray]:
@@ -108,6 +115,11 @@ class Advisor:
         choices = [choice["when"] for choice in (entry.get("instances") or {}).get("choices", [])]
         return ([text for p in entry.get("hyperparameters") or [] for text, _ in _hyperparameter_texts(p)]
                 + list(_format_texts(entry).values()) + choices)
+
+    def _fit(self, text: str, query: np.ndarray, terms) -> float:
+        """How well a detail's text fits the question: meaning (embeddings) and the words they share."""
+        shared = self.detail_terms[text].multiply(terms).sum() if text in self.detail_terms else 0.0
+        return float(self._embedding(text) @ query) + LEXICAL_WEIGHT * float(shared)
 
     def _embedding(self, text: str) -> np.ndarray:
         return self.detail_vectors[text] if text in self.detail_vectors else self.encoder.encode([text])[0]
@@ -126,6 +138,10 @@ class Advisor:
         second = np.full(len(self.ids), -1.0)  # the next best text: one lucky sentence should not decide
         np.maximum.at(second, self.owners, np.where(similarity < best[self.owners], similarity, -1.0))
         best = 0.7 * best + 0.3 * np.maximum(second, 0)
+        shared = (self.entry_terms @ self.entry_lexicon.transform([problem]).T).toarray().ravel()
+        lexical = np.zeros(len(self.ids))
+        np.maximum.at(lexical, self.owners, shared)
+        best = best + ENTRY_LEXICAL_WEIGHT * lexical
         logits = self.classifier["coef"] @ query + self.classifier["intercept"]
         probability = np.zeros(len(self.ids))
         probability[self.classifier["classes"]] = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
@@ -171,13 +187,14 @@ class Advisor:
                                      if item["instead"] == ranked[1].id)[:400] or "the data and the constraints")
         pitfalls = [f"{item['when']} → {item['instead']}: {item.get('why', '')}" for item in top.get("not_for", [])]
         subjects = self._subjects(text, score, query)
-        hyperparameters = self._hyperparameters(text, query, subjects)
+        terms = self.lexicon.transform([text])
+        hyperparameters = self._hyperparameters(text, query, terms, subjects)
         if data is not None:
             decided = data_hyperparameters(data, top)
             hyperparameters = decided + [h for h in hyperparameters if h["name"] not in {d["name"] for d in decided}]
             pitfalls = data.notes + pitfalls
-        return Advice(problem, ranked, self._features(top), self._instance(text, query, subjects),
-                      self._formats(query, subjects), hyperparameters, pitfalls[:6], ambiguous)
+        return Advice(problem, ranked, self._features(top), self._instance(text, query, terms, subjects),
+                      self._formats(query, terms, subjects), hyperparameters, pitfalls[:6], ambiguous)
 
     def _subjects(self, problem: str, score: np.ndarray, query: np.ndarray) -> list[tuple[float, Entry]]:
         """The entries a question about details (settings, formats, instances) is most likely about, best first.
@@ -198,13 +215,13 @@ class Advisor:
     def _features(self, entry: Entry) -> list[dict[str, str]]:
         return [{"id": feature, "name": self.catalog[feature].name} for feature in entry.get("features", [])]
 
-    def _instance(self, problem: str, query: np.ndarray, subjects: list[tuple[float, Entry]]) -> list[str]:
+    def _instance(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]) -> list[str]:
         """Compute kind then instance families: the catalogue's choice whose situation fits the question best."""
         phase = _phase(problem)
         named = [(score, entry) for score, entry in subjects
                  if _named(problem, entry) and (entry.get("instances") or {}).get("choices")]
         subjects = named or subjects  # what the question names has the specific advice
-        scored = [(subject_score + DETAIL_WEIGHT * float(self._embedding(choice["when"]) @ query)
+        scored = [(subject_score + DETAIL_WEIGHT * self._fit(choice["when"], query, terms)
                    - PHASE_MISMATCH * (None not in (phase, _phase(choice["when"])) and phase != _phase(choice["when"])),
                    choice)
                   for subject_score, entry in subjects
@@ -222,15 +239,15 @@ class Advisor:
         gpu_families = [f for f in families if f.split(".")[1][:1] in ("p", "g")] or ["ml.g4dn", "ml.p3"]
         return (["gpu", *gpu_families] if gpu else ["cpu", *cpu_families])
 
-    def _formats(self, query: np.ndarray, subjects: list[tuple[float, Entry]]) -> list[str]:
+    def _formats(self, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]) -> list[str]:
         scored: dict[str, float] = {}
         for subject_score, entry in subjects:
             for content_type, text in _format_texts(entry).items():
-                score = subject_score + DETAIL_WEIGHT * float(self._embedding(text) @ query)
+                score = subject_score + DETAIL_WEIGHT * self._fit(text, query, terms)
                 scored[content_type] = max(score, scored.get(content_type, -np.inf))
         return sorted(scored, key=lambda text: -scored[text])
 
-    def _hyperparameters(self, problem: str, query: np.ndarray, subjects: list[tuple[float, Entry]]
+    def _hyperparameters(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]
                          ) -> list[dict[str, Any]]:
         """Settings of the subject entries whose description or signs fit the question best, each with
         the value of its sign that fits best (the usual suggestion when no sign names a value)."""
@@ -238,7 +255,7 @@ class Advisor:
         for subject_score, entry in subjects:
             for param in entry.get("hyperparameters") or []:
                 named = 0.3 if re.search(rf"\b{re.escape(param['name'])}\b", problem) else 0.0
-                fits = [(float(self._embedding(text) @ query), value) for text, value in _hyperparameter_texts(param)]
+                fits = [(self._fit(text, query, terms), value) for text, value in _hyperparameter_texts(param)]
                 valued = [fit for fit in fits if fit[1] is not None]
                 value = max(valued, key=lambda fit: fit[0])[1] if valued else param.get("suggested")
                 scored.append((subject_score + named + DETAIL_WEIGHT * max(fit for fit, _ in fits), param, value))
