@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""Advisor evaluation: top-1 and top-3 accuracy per kind on bench/advisor_eval.yaml, tune and holdout
-splits reported apart, with load time and latency per question.
+"""Advisor evaluation: top-1 and top-3 accuracy per kind on bench/advisor_eval.yaml, the tune, holdout and
+fresh splits reported apart (only tune is ever used for tuning), with load time and latency per question.
 
     python bench/advisor.py            # every item
     python bench/advisor.py --failures # also list the tune items it gets wrong (never the holdout)
@@ -80,7 +80,7 @@ def main() -> None:
     print(f"load {load:.2f} s; latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {sorted(latencies)[int(0.95 * len(latencies))] * 1000:.0f} ms over {len(items)} questions\n")
     print("| split | kind | items | top-1 | top-3 |\n|---|---|---|---|---|")
-    for split in ("tune", "holdout"):
+    for split in ("tune", "holdout", "fresh"):
         for kind in ("service", "algorithm", "feature", "instance", "format", "hyperparameter", "all"):
             results = table[(split, kind)]
             if results:
