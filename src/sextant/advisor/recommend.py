@@ -38,6 +38,8 @@ NAMED_WEIGHT = 0.3  # ... and how much using one of its names word for word coun
 DETAIL_WEIGHT = 1.0  # a setting's or format's own match against an entry's: both count
 LEXICAL_WEIGHT = 1.0  # words a detail's text shares with the question (tf-idf cosine), beside its meaning
 SUBJECTS = 3
+REQUIRED_WORDS = re.compile(r"\b(?:required|mandatory|must (?:set|give|provide|specify)|can't be left out)\b", re.I)
+REQUIRED_FIT = 0.2  # given to required settings when the question asks which settings are required
 ENTRY_LEXICAL_WEIGHT = 0.4  # words the question shares with an entry's best text (tf-idf cosine)
 DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|colleague|consultant|(?:was|were|been) told|overkill)\b",
                    re.I)
@@ -252,9 +254,11 @@ class Advisor:
         """Settings of the subject entries whose description or signs fit the question best, each with
         the value of its sign that fits best (the usual suggestion when no sign names a value)."""
         scored = []
+        asks_required = bool(REQUIRED_WORDS.search(problem))
         for subject_score, entry in subjects:
             for param in entry.get("hyperparameters") or []:
                 named = 0.3 if re.search(rf"\b{re.escape(param['name'])}\b", problem) else 0.0
+                named += REQUIRED_FIT * (asks_required and bool(param.get("required")))
                 fits = [(self._fit(text, query, terms), value) for text, value in _hyperparameter_texts(param)]
                 valued = [fit for fit in fits if fit[1] is not None]
                 value = max(valued, key=lambda fit: fit[0])[1] if valued else param.get("suggested")
