@@ -41,8 +41,8 @@ SUBJECTS = 3
 REQUIRED_WORDS = re.compile(r"\b(?:required|mandatory|must (?:set|give|provide|specify)|can't be left out)\b", re.I)
 REQUIRED_FIT = 0.2  # given to required settings when the question asks which settings are required
 ENTRY_LEXICAL_WEIGHT = 0.4  # words the question shares with an entry's best text (tf-idf cosine)
-DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|colleague|consultant|(?:was|were|been) told|overkill)\b",
-                   re.I)
+DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|assum\w*|colleague|consultant|(?:was|were|been) told|"
+                   r"overkill)\b", re.I)
 ALTERNATIVE = re.compile(r"\b(?:instead of|rather than)\b[^,.;]*", re.I)
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|es|ing)\b|host(s|ed|ing)?\b|batch transform|predictions? (for|on) |"
                            r"real-time|requests (a|per) ", re.I)
