@@ -14,6 +14,7 @@ import pytest
 
 import sextant.advisor
 from sextant.advisor import advise
+from sextant.advisor.recommend import without_decoys
 
 SCHEMA = Path(sextant.advisor.__file__).with_name("advice.schema.json")
 
@@ -27,6 +28,29 @@ SCHEMA = Path(sextant.advisor.__file__).with_name("advice.schema.json")
 def test_canonical_problems(problem, expected):
     advice = advise(problem)
     assert expected in [choice["id"] for choice in advice["recommendations"][:3]]
+
+
+def test_a_symptom_brings_the_setting_and_the_value_to_set():
+    advice = advise("We moved our XGBoost training job to a single-GPU instance but it trains no faster than on CPU.")
+    assert {"name": "tree_method", "suggested": "gpu_hist"}.items() <= advice["hyperparameters"][0].items()
+    required = advise("Which settings are required to train the built-in image classification algorithm?")
+    assert {"num_classes", "num_training_samples"} <= {h["name"] for h in required["hyperparameters"][:3]}
+
+
+def test_a_rejected_suggestion_does_not_steer_the_advice():
+    assert without_decoys("We need per-pixel masks of stains. A colleague suggested drawing boxes around them, "
+                          "but we need the exact area.") == "We need per-pixel masks of stains. we need the exact area."
+    assert without_decoys("Keep the centres far apart instead of random. Which setting?") == (
+        "Keep the centres far apart. Which setting?")
+    advice = advise("Each photo shows one item and we only need its material. A vendor pitched a model that draws "
+                    "boxes around objects, but that seems like more than we need.")
+    assert advice["recommendations"][0]["id"] != "object-detection"
+
+
+def test_serving_questions_get_serving_instances():
+    training = advise("Which instances should we use to train the built-in sequence-to-sequence model?")
+    serving = advise("Which instance should host the built-in sequence-to-sequence model for a low-traffic demo endpoint?")
+    assert training["instance"][0] == "gpu" and serving["instance"][0] == "cpu"
 
 
 def test_empty_problem_is_refused():

@@ -1,9 +1,11 @@
-"""The recommender: sentence embeddings over the catalogue, sharpened by explicit rules.
+"""The recommender: sentence embeddings over the catalogue, sharpened by shared words and explicit rules.
 
 Every entry is represented by its name, aliases, summary, problems and worked examples; a problem
-is scored against each entry by its best-matching text, then the rules in `rules.yaml` add or take
-away score where a decisive word settles what embeddings blur. From the top entry come the
-features, instance family, input format and hyperparameters to suggest, each with its reason.
+(without the clauses that name an answer someone proposed or ruled out) is scored against each entry
+by its best-matching texts, a classifier over those texts and the words it shares with them; then the
+rules in `rules.yaml` add or take away score where a decisive word settles what embeddings blur.
+Settings, formats and instance choices come from the entries the question is most about, each matched
+by its own text (a setting also by its signs, which carry the value to set), each with its reason.
 """
 
 from __future__ import annotations
@@ -39,11 +41,11 @@ DETAIL_WEIGHT = 1.0  # a setting's or format's own match against an entry's: bot
 LEXICAL_WEIGHT = 1.0  # words a detail's text shares with the question (tf-idf cosine), beside its meaning
 SUBJECTS = 3
 REQUIRED_WORDS = re.compile(r"\b(?:required|mandatory|must (?:set|give|provide|specify)|can't be left out)\b", re.I)
-REQUIRED_FIT = 0.2  # given to required settings when the question asks which settings are required
+REQUIRED_FIT = 0.4  # given to required settings when the question asks which settings are required
 ENTRY_LEXICAL_WEIGHT = 0.4  # words the question shares with an entry's best text (tf-idf cosine)
 DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|assum\w*|colleague|consultant|(?:was|were|been) told|"
                    r"overkill)\b", re.I)
-ALTERNATIVE = re.compile(r"\b(?:instead of|rather than)\b[^,.;]*", re.I)
+ALTERNATIVE = re.compile(r"\s*\b(?:instead of|rather than)\b[^,.;]*", re.I)
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|es|ing)\b|host(s|ed|ing)?\b|batch transform|predictions? (for|on) |"
                            r"real-time|requests (a|per) ", re.I)
 TRAINING_WORDS = re.compile(r"\b(?:train(?:s|ed|ing)?|fine-tun\w*|retrain\w*)\b", re.I)
@@ -163,8 +165,9 @@ class Advisor:
         if (not problem or not problem.strip()) and data is None:
             raise ValueError("Describe the problem: what you want to predict, find or build, from which data.")
         text = " ".join(filter(None, [problem.strip(), describe(data) if data else ""]))
-        query = self.encoder.encode([without_decoys(text)])[0]
-        score, reasons = self.scores(text, query)
+        wanted = without_decoys(text)
+        query = self.encoder.encode([wanted])[0]
+        score, reasons = self.scores(wanted, query)
         if data is not None and data.modality != "unknown":
             for index, entry_id in enumerate(self.ids):
                 entry = self.catalog[entry_id]
