@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ...engines.nlp import classifier as classifier_engine
 from ...engines.nlp import recognizer as recognizer_engine
@@ -192,29 +192,38 @@ def _read_csv_labels(context: Context, uri: str, field: str, delimiter: str | No
     return rows
 
 
-def _read_manifest_labels(context: Context, item: dict[str, Any], multi_label: bool) -> list[tuple[str, list[str]]]:
+def _manifest_records(context: Context, item: dict[str, Any], model: str
+                      ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(where, attribute name, record) of each line of an augmented manifest with exactly one attribute."""
     names = item.get("AttributeNames") or []
     if len(names) != 1:
-        raise jobs.JobFailed("AugmentedManifests.AttributeNames: a document classifier needs exactly one attribute")
-    name, rows = names[0], []
+        raise jobs.JobFailed(f"AugmentedManifests.AttributeNames: {model} needs exactly one attribute")
     for key, data in jobs.input_objects(context.store, item["S3Uri"], "AugmentedManifests.S3Uri"):
         for number, line in enumerate(_text_lines(data, "AugmentedManifests.S3Uri").splitlines()):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                text, value = record["source"], record[name]
-            except (ValueError, KeyError, TypeError):
-                raise jobs.JobFailed(f"AugmentedManifests: line {number + 1} of {key} needs `source` and `{name}`") \
-                    from None
-            metadata = record.get(f"{name}-metadata") or {}
-            if "class-map" in metadata and isinstance(value, list):  # Ground Truth multi-label
-                labels = [metadata["class-map"][str(v)] for v in value]
-            elif "class-name" in metadata:  # Ground Truth multi-class
-                labels = [metadata["class-name"]]
-            else:
-                labels = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-            rows.append((text, labels))
+            if line.strip():
+                where = f"line {number + 1} of {key}"
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    raise jobs.JobFailed(f"AugmentedManifests: {where} is not JSON") from None
+                yield where, names[0], record
+
+
+def _read_manifest_labels(context: Context, item: dict[str, Any], multi_label: bool) -> list[tuple[str, list[str]]]:
+    rows = []
+    for where, name, record in _manifest_records(context, item, "a document classifier"):
+        try:
+            text, value = record["source"], record[name]
+        except (KeyError, TypeError):
+            raise jobs.JobFailed(f"AugmentedManifests: {where} needs `source` and `{name}`") from None
+        metadata = record.get(f"{name}-metadata") or {}
+        if "class-map" in metadata and isinstance(value, list):  # Ground Truth multi-label
+            labels = [metadata["class-map"][str(v)] for v in value]
+        elif "class-name" in metadata:  # Ground Truth multi-class
+            labels = [metadata["class-name"]]
+        else:
+            labels = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        rows.append((text, labels))
     return rows
 
 
@@ -420,26 +429,19 @@ def _annotations(rows: list[dict[str, str]], documents: dict[tuple[str, int], st
 def _read_manifest_entities(context: Context, item: dict[str, Any], types: set[str]
                             ) -> list[tuple[str, list[tuple[int, int, str]]]]:
     """(text, annotations) of each line of a Ground Truth named-entity manifest."""
-    names = item.get("AttributeNames") or []
-    if len(names) != 1:
-        raise jobs.JobFailed("AugmentedManifests.AttributeNames: an entity recognizer needs exactly one attribute")
     rows = []
-    for key, data in jobs.input_objects(context.store, item["S3Uri"], "AugmentedManifests.S3Uri"):
-        for number, line in enumerate(_text_lines(data, "AugmentedManifests.S3Uri").splitlines()):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                text = record["source"]
-                spans = [(int(e["startOffset"]), int(e["endOffset"]), e["label"])
-                         for e in record[names[0]]["annotations"]["entities"]]
-            except (ValueError, KeyError, TypeError):
-                raise jobs.JobFailed(f"AugmentedManifests: line {number + 1} of {key} needs `source` and "
-                                     f"`{names[0]}.annotations.entities`") from None
-            if any(kind not in types or not 0 <= begin < end <= len(text) for begin, end, kind in spans):
-                raise jobs.JobFailed(f"AugmentedManifests: line {number + 1} of {key} has an entity outside "
-                                     "the text or of a type not in EntityTypes")
-            rows.append((text, spans))
+    for where, name, record in _manifest_records(context, item, "an entity recognizer"):
+        try:
+            text = record["source"]
+            spans = [(int(e["startOffset"]), int(e["endOffset"]), e["label"])
+                     for e in record[name]["annotations"]["entities"]]
+        except (ValueError, KeyError, TypeError):
+            raise jobs.JobFailed(f"AugmentedManifests: {where} needs `source` and "
+                                 f"`{name}.annotations.entities`") from None
+        if any(kind not in types or not 0 <= begin < end <= len(text) for begin, end, kind in spans):
+            raise jobs.JobFailed(f"AugmentedManifests: {where} has an entity outside the text or of a type "
+                                 "not in EntityTypes")
+        rows.append((text, spans))
     return rows
 
 
