@@ -122,7 +122,7 @@ class Advisor:
 
     def _fit(self, text: str, query: np.ndarray, terms) -> float:
         """How well a detail's text fits the question: meaning (embeddings) and the words they share."""
-        shared = self.detail_terms[text].multiply(terms).sum() if text in self.detail_terms else 0.0
+        shared = self.detail_terms[text].multiply(terms).sum()
         return float(self._embedding(text) @ query) + LEXICAL_WEIGHT * float(shared)
 
     def _embedding(self, text: str) -> np.ndarray:
@@ -227,8 +227,7 @@ class Advisor:
                  if _named(problem, entry) and (entry.get("instances") or {}).get("choices")]
         subjects = named or subjects  # what the question names has the specific advice
         scored = [(subject_score + DETAIL_WEIGHT * self._fit(choice["when"], query, terms)
-                   - PHASE_MISMATCH * (None not in (phase, _phase(choice["when"])) and phase != _phase(choice["when"])),
-                   choice)
+                   - PHASE_MISMATCH * (phase is not None and _phase(choice["when"]) not in (None, phase)), choice)
                   for subject_score, entry in subjects
                   for choice in (entry.get("instances") or {}).get("choices", [])]
         if scored:
@@ -260,12 +259,12 @@ class Advisor:
         asks_required = bool(REQUIRED_WORDS.search(problem))
         for subject_score, entry in subjects:
             for param in entry.get("hyperparameters") or []:
-                named = 0.3 if re.search(rf"\b{re.escape(param['name'])}\b", problem) else 0.0
-                named += REQUIRED_FIT * (asks_required and bool(param.get("required")))
+                bonus = 0.3 if re.search(rf"\b{re.escape(param['name'])}\b", problem) else 0.0
+                bonus += REQUIRED_FIT * (asks_required and bool(param.get("required")))
                 fits = [(self._fit(text, query, terms), value) for text, value in _hyperparameter_texts(param)]
                 valued = [fit for fit in fits if fit[1] is not None]
                 value = max(valued, key=lambda fit: fit[0])[1] if valued else param.get("suggested")
-                scored.append((subject_score + named + DETAIL_WEIGHT * max(fit for fit, _ in fits), param, value))
+                scored.append((subject_score + bonus + DETAIL_WEIGHT * max(fit for fit, _ in fits), param, value))
         scored.sort(key=lambda item: -item[0])
         chosen: dict[str, dict[str, Any]] = {}
         for _, param, value in scored:
