@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-"""Advisor evaluation: top-1 and top-3 accuracy per kind on bench/advisor_eval.yaml, the tune, holdout and
-fresh splits reported apart (only tune is ever used for tuning), with load time and latency per question.
+"""Advisor evaluation: top-1 and top-3 accuracy per kind on bench/advisor_eval.yaml, the tune, dev, holdout
+and fresh splits reported apart (only tune and dev are ever used for tuning), with load time and latency per
+question.
 
     python bench/advisor.py            # every item
-    python bench/advisor.py --failures # also list the tune items it gets wrong (never the holdout)
+    python bench/advisor.py --failures # also list the tune and dev items it gets wrong (never holdout or fresh)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import yaml
 
 EVAL = Path(__file__).with_name("advisor_eval.yaml")
+TUNED = ("tune", "dev")  # the splits tuning may look at
 
 
 def answers(advice, kind: str) -> list[str]:
@@ -36,8 +38,8 @@ def answers(advice, kind: str) -> list[str]:
 
 
 def matches(answer: str, accepted: list[str], kind: str) -> bool:
-    answer = answer.lower().replace(" ", "")
-    for wanted in (a.lower().replace(" ", "") for a in accepted):
+    answer = _plain(answer, kind)
+    for wanted in (_plain(a, kind) for a in accepted):
         if kind == "hyperparameter" and "=" in wanted:
             name, _, value = wanted.partition("=")
             if answer.startswith(name + "=") and value in answer.split("=", 1)[1]:
@@ -48,6 +50,16 @@ def matches(answer: str, accepted: list[str], kind: str) -> bool:
         elif answer == wanted or (kind == "format" and ";" not in wanted and answer.split(";")[0] == wanted):
             return True  # a content type with parameters (text/csv;header=present) is still that type
     return False
+
+
+def _plain(answer: str, kind: str) -> str:
+    """An answer for comparing: lower case without spaces; an API field by its own name
+    (StoppingCondition.MaxWaitTimeInSeconds=3600 → maxwaittimeinseconds=3600)."""
+    answer = answer.lower().replace(" ", "")
+    if kind == "hyperparameter":
+        name, equals, value = answer.partition("=")
+        answer = name.rpartition(".")[2] + equals + value
+    return answer
 
 
 def hit(ranked: list[str], accepted: list[str], kind: str, k: int) -> bool:
@@ -75,12 +87,12 @@ def main() -> None:
         one, three = hit(ranked, item["accept"], item["kind"], 1), hit(ranked, item["accept"], item["kind"], 3)
         table[(item["split"], item["kind"])].append((one, three))
         table[(item["split"], "all")].append((one, three))
-        if args.failures and item["split"] == "tune" and not one:
+        if args.failures and item["split"] in TUNED and not one:
             print(f"{item['id']} {item['kind']:14} want {item['accept']} got {ranked[:3]} :: {item['problem'][:90]}")
     print(f"load {load:.2f} s; latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {sorted(latencies)[int(0.95 * len(latencies))] * 1000:.0f} ms over {len(items)} questions\n")
     print("| split | kind | items | top-1 | top-3 |\n|---|---|---|---|---|")
-    for split in ("tune", "holdout", "fresh"):
+    for split in (*TUNED, "holdout", "fresh"):
         for kind in ("service", "algorithm", "feature", "instance", "format", "hyperparameter", "all"):
             results = table[(split, kind)]
             if results:

@@ -27,7 +27,7 @@ from .catalog import Catalog, Entry, load
 from .profile import Profile, describe
 
 RULES = Path(__file__).parent / "rules.yaml"
-CONTENT_TYPE = re.compile(r"\b(?:text|application|image|audio|video)/[a-z0-9.+-]+(?:;[a-z_]+=[a-z0-9]+)?")
+CONTENT_TYPE = re.compile(r"(?<![\w-])(?:x-)?(?:text|application|image|audio|video)/[a-z0-9.+-]+(?:;[a-z_]+=[a-z0-9]+)?")
 # formats that have a name but no content type of their own
 NAMED_FORMAT = re.compile(r"\b(mleap|avro|tmx|h\.?264|gzip)\b", re.I)
 GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", re.I)
@@ -45,6 +45,7 @@ REQUIRED_FIT = 0.4  # given to required settings when the question asks which se
 ENTRY_LEXICAL_WEIGHT = 0.4  # words the question shares with an entry's best text (tf-idf cosine)
 DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|assum\w*|colleague|consultant|(?:was|were|been) told|"
                    r"overkill)\b", re.I)
+CLAUSE_BREAK = re.compile(r"[,;]|\b(?:and|who|which|so)\b", re.I)
 ALTERNATIVE = re.compile(r"\s*\b(?:instead of|rather than)\b[^,.;]*", re.I)
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|es|ing)\b|host(s|ed|ing)?\b|batch transform|predictions? (for|on) |"
                            r"real-time|requests (a|per) ", re.I)
@@ -125,6 +126,11 @@ class Advisor:
         shared = self.detail_terms[text].multiply(terms).sum()
         return float(self._embedding(text) @ query) + LEXICAL_WEIGHT * float(shared)
 
+    def _views(self, problem: str, query: np.ndarray) -> np.ndarray:
+        """The question's embedding and, when it has several sentences, each sentence's."""
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", problem.strip()) if s]
+        return np.vstack([query, self.encoder.encode(sentences)]) if len(sentences) > 1 else query[None]
+
     def _embedding(self, text: str) -> np.ndarray:
         return self.detail_vectors[text] if text in self.detail_vectors else self.encoder.encode([text])[0]
 
@@ -191,7 +197,8 @@ class Advisor:
                          + "; ".join(item["when"] for item in top.get("not_for", [])
                                      if item["instead"] == ranked[1].id)[:400] or "the data and the constraints")
         pitfalls = [f"{item['when']} → {item['instead']}: {item.get('why', '')}" for item in top.get("not_for", [])]
-        subjects = self._subjects(text, score, query)
+        views = self._views(wanted, query)
+        subjects = self._subjects(text, score, views)
         terms = self.lexicon.transform([text])
         hyperparameters = self._hyperparameters(text, query, terms, subjects)
         if data is not None:
@@ -201,7 +208,7 @@ class Advisor:
         return Advice(problem, ranked, self._features(top), self._instance(text, query, terms, subjects),
                       self._formats(query, terms, subjects), hyperparameters, pitfalls[:6], ambiguous)
 
-    def _subjects(self, problem: str, score: np.ndarray, query: np.ndarray) -> list[tuple[float, Entry]]:
+    def _subjects(self, problem: str, score: np.ndarray, views: np.ndarray) -> list[tuple[float, Entry]]:
         """The entries a question about details (settings, formats, instances) is most likely about, best first.
 
         A detail question often names its algorithm in passing ("our built-in linear model"), so how
@@ -211,7 +218,7 @@ class Advisor:
         ranked = []
         for index, entry_id in enumerate(self.ids):
             entry = self.catalog[entry_id]
-            identity = float(self._embedding(_identity(entry)) @ query)
+            identity = float((views @ self._embedding(_identity(entry))).max())
             ranked.append((float(score[index]) + IDENTITY_WEIGHT * identity + NAMED_WEIGHT * _named(problem, entry),
                            entry))
         ranked.sort(key=lambda pair: -pair[0])
@@ -300,12 +307,17 @@ def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
 
 def without_decoys(problem: str) -> str:
     """The problem without what names an answer someone proposed or ruled out: a clause such as "a
-    colleague suggested X, but ..." keeps only what follows its "but", and "rather than X" / "instead
+    colleague suggested X, but ..." keeps only what follows its "but" (without a "but", what comes before
+    the clause that names the suggestion), and "rather than X" / "instead
     of X" are dropped. Unchanged when nothing else would be left."""
     kept = []
     for sentence in re.split(r"(?<=[.!?])\s+", ALTERNATIVE.sub("", problem.strip())):
-        if DECOY.search(sentence):
-            sentence = " ".join(re.split(r"\b(?:but|however|yet)\b", sentence, flags=re.I)[1:]).strip(" ,;")
+        decoy = DECOY.search(sentence)
+        if decoy:
+            after = re.split(r"\b(?:but|however|yet)\b", sentence, flags=re.I)[1:]
+            before = [b.start() for b in CLAUSE_BREAK.finditer(sentence, 0, decoy.start())]
+            sentence = " ".join(after) if after else sentence[:before[-1]] if before else ""
+            sentence = sentence.strip(" ,;")
         if sentence:
             kept.append(sentence)
     return " ".join(kept) if kept else problem
