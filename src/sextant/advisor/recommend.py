@@ -44,7 +44,7 @@ REQUIRED_WORDS = re.compile(r"\b(?:required|mandatory|must (?:set|give|provide|s
 REQUIRED_FIT = 0.4  # given to required settings when the question asks which settings are required
 ENTRY_LEXICAL_WEIGHT = 0.4  # words the question shares with an entry's best text (tf-idf cosine)
 DECOY = re.compile(r"\b(?:suggest\w*|pitch\w*|propos\w*|assum\w*|colleague|consultant|(?:was|were|been) told|"
-                   r"overkill)\b", re.I)
+                   r"overkill|offered|insist\w*|thinks|believes)\b", re.I)
 CLAUSE_BREAK = re.compile(r"[,;]|\b(?:and|who|which|so)\b", re.I)
 ALTERNATIVE = re.compile(r"\s*\b(?:instead of|rather than)\b[^,.;]*", re.I)
 SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|es|ing)\b|host(s|ed|ing)?\b|batch transform|predictions? (for|on) |"
@@ -198,14 +198,14 @@ class Advisor:
                                      if item["instead"] == ranked[1].id)[:400] or "the data and the constraints")
         pitfalls = [f"{item['when']} → {item['instead']}: {item.get('why', '')}" for item in top.get("not_for", [])]
         views = self._views(wanted, query)
-        subjects = self._subjects(text, score, views)
-        terms = self.lexicon.transform([text])
-        hyperparameters = self._hyperparameters(text, query, terms, subjects)
+        subjects = self._subjects(wanted, score, views)
+        terms = self.lexicon.transform([wanted])
+        hyperparameters = self._hyperparameters(wanted, query, terms, subjects)
         if data is not None:
             decided = data_hyperparameters(data, top)
             hyperparameters = decided + [h for h in hyperparameters if h["name"] not in {d["name"] for d in decided}]
             pitfalls = data.notes + pitfalls
-        return Advice(problem, ranked, self._features(top), self._instance(text, query, terms, subjects),
+        return Advice(problem, ranked, self._features(top), self._instance(wanted, query, terms, subjects),
                       self._formats(query, terms, subjects), hyperparameters, pitfalls[:6], ambiguous)
 
     def _subjects(self, problem: str, score: np.ndarray, views: np.ndarray) -> list[tuple[float, Entry]]:
@@ -266,8 +266,7 @@ class Advisor:
         asks_required = bool(REQUIRED_WORDS.search(problem))
         for subject_score, entry in subjects:
             for param in entry.get("hyperparameters") or []:
-                bonus = 0.3 if re.search(rf"\b{re.escape(param['name'])}\b", problem) else 0.0
-                bonus += REQUIRED_FIT * (asks_required and bool(param.get("required")))
+                bonus = REQUIRED_FIT * (asks_required and bool(param.get("required")))
                 fits = [(self._fit(text, query, terms), value) for text, value in _hyperparameter_texts(param)]
                 valued = [fit for fit in fits if fit[1] is not None]
                 value = max(valued, key=lambda fit: fit[0])[1] if valued else param.get("suggested")
@@ -362,6 +361,8 @@ def _identity(entry: Entry) -> str:
 def _hyperparameter_texts(param: dict[str, Any]) -> list[tuple[str, Any]]:
     """A setting's texts to match a question against, each with the value it calls for (None: the usual)."""
     texts = [(f"{param['name']}: {param.get('when_to_change', '')} {param.get('suggested', '')}", None)]
+    if param.get("description"):
+        texts.append((f"{param['name']}: {param['description']}", None))
     return texts + [(f"{param['name']}: {sign['when']}", sign.get("value")) for sign in param.get("signs", [])]
 
 
