@@ -42,9 +42,24 @@ def test_a_rejected_suggestion_does_not_steer_the_advice():
                           "but we need the exact area.") == "We need per-pixel masks of stains. we need the exact area."
     assert without_decoys("Keep the centres far apart instead of random. Which setting?") == (
         "Keep the centres far apart. Which setting?")
+    assert without_decoys("A data scientist needs predictions for a 50 GB CSV and has been told to stand up an "
+                          "endpoint. Is that needed?") == "A data scientist needs predictions for a 50 GB CSV Is that needed?"
     advice = advise("Each photo shows one item and we only need its material. A vendor pitched a model that draws "
                     "boxes around objects, but that seems like more than we need.")
     assert advice["recommendations"][0]["id"] != "object-detection"
+
+
+def test_a_setting_is_found_by_what_it_controls():
+    for problem, setting in [("In DeepAR, which setting fixes how many time steps ahead the model forecasts?",
+                              "prediction_length"),
+                             ("Which XGBoost setting limits how deep each tree can grow?", "max_depth")]:
+        assert advise(problem)["hyperparameters"][0]["name"] == setting
+
+
+def test_a_request_gets_a_request_format_not_the_response_type():
+    advice = advise("What content type should our app send to the endpoint hosting the built-in image "
+                    "classification model?")
+    assert advice["formats"][0] in ("image/jpeg", "image/png", "application/x-image")
 
 
 def test_serving_questions_get_serving_instances():

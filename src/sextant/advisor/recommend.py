@@ -37,6 +37,8 @@ CLASSIFIER_C = 10.0
 CLASSIFIER_WEIGHT = 0.5
 IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
 NAMED_WEIGHT = 0.3  # ... and how much using one of its names word for word counts
+BUILT_IN = re.compile(r"\bbuilt-?in\b", re.I)
+BUILT_IN_WEIGHT = 0.2  # given to algorithms as a detail question's subject when it speaks of a "built-in" one
 DETAIL_WEIGHT = 1.0  # a setting's or format's own match against an entry's: both count
 LEXICAL_WEIGHT = 1.0  # words a detail's text shares with the question (tf-idf cosine), beside its meaning
 SUBJECTS = 3
@@ -51,6 +53,8 @@ SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|es|ing)\b|host(s|ed|ing)?
                            r"real-time|requests (a|per) ", re.I)
 TRAINING_WORDS = re.compile(r"\b(?:train(?:s|ed|ing)?|fine-tun\w*|retrain\w*)\b", re.I)
 PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the question is about training, and back
+RESPONSE_FORMAT = re.compile(r"\b(?:response type|as the accept type)\b", re.I)  # a format a model answers in
+ASKS_RESPONSE = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back)\b", re.I)
 
 
 @dataclass
@@ -206,23 +210,25 @@ class Advisor:
             hyperparameters = decided + [h for h in hyperparameters if h["name"] not in {d["name"] for d in decided}]
             pitfalls = data.notes + pitfalls
         return Advice(problem, ranked, self._features(top), self._instance(wanted, query, terms, subjects),
-                      self._formats(query, terms, subjects), hyperparameters, pitfalls[:6], ambiguous)
+                      self._formats(wanted, query, terms, subjects), hyperparameters, pitfalls[:6], ambiguous)
 
     def _subjects(self, problem: str, score: np.ndarray, views: np.ndarray) -> list[tuple[float, Entry]]:
         """The entries a question about details (settings, formats, instances) is most likely about, best first.
 
         A detail question often names its algorithm in passing ("our built-in linear model"), so how
         closely the question matches an entry's name and aliases counts beside the entry's score, and
-        more when it uses one of them word for word.
+        more when it uses one of them word for word; "built-in" points at an algorithm. Every entry named
+        word for word is a subject.
         """
         ranked = []
+        built_in = bool(BUILT_IN.search(problem))
         for index, entry_id in enumerate(self.ids):
             entry = self.catalog[entry_id]
             identity = float((views @ self._embedding(_identity(entry))).max())
-            ranked.append((float(score[index]) + IDENTITY_WEIGHT * identity + NAMED_WEIGHT * _named(problem, entry),
-                           entry))
+            ranked.append((float(score[index]) + IDENTITY_WEIGHT * identity + NAMED_WEIGHT * _named(problem, entry)
+                           + BUILT_IN_WEIGHT * (built_in and entry.kind == "algorithm"), entry))
         ranked.sort(key=lambda pair: -pair[0])
-        return ranked[:SUBJECTS]
+        return ranked[:SUBJECTS] + [pair for pair in ranked[SUBJECTS:] if _named(problem, pair[1])]
 
     def _features(self, entry: Entry) -> list[dict[str, str]]:
         return [{"id": feature, "name": self.catalog[feature].name} for feature in entry.get("features", [])]
@@ -250,11 +256,15 @@ class Advisor:
         gpu_families = [f for f in families if f.split(".")[1][:1] in ("p", "g")] or ["ml.g4dn", "ml.p3"]
         return (["gpu", *gpu_families] if gpu else ["cpu", *cpu_families])
 
-    def _formats(self, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]) -> list[str]:
+    def _formats(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]) -> list[str]:
+        """Content types of the subject entries whose sentence fits the question best; a type a model only
+        answers in counts less unless the question is about what comes back."""
         scored: dict[str, float] = {}
+        asks_response = bool(ASKS_RESPONSE.search(problem))
         for subject_score, entry in subjects:
             for content_type, text in _format_texts(entry).items():
                 score = subject_score + DETAIL_WEIGHT * self._fit(text, query, terms)
+                score -= PHASE_MISMATCH * (not asks_response and bool(RESPONSE_FORMAT.search(text)))
                 scored[content_type] = max(score, scored.get(content_type, -np.inf))
         return sorted(scored, key=lambda text: -scored[text])
 
