@@ -35,6 +35,7 @@ MODALITY_MISMATCH = 0.25  # taken off entries that do not take the data's modali
 SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a target column
 CLASSIFIER_C = 10.0
 CLASSIFIER_WEIGHT = 0.5
+SETTING_CLASSIFIER_WEIGHT = 0.6  # an entry's classifier over its own settings' texts, beside each text's fit
 IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
 NAMED_WEIGHT = 0.3  # ... and how much using one of its names word for word counts
 BUILT_IN = re.compile(r"\bbuilt-?in\b", re.I)
@@ -109,6 +110,7 @@ class Advisor:
         self.detail_vectors = dict(zip(self.details, vectors[len(texts):]))
         self.lexicon = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(self.details)
         self.detail_terms = dict(zip(self.details, self.lexicon.transform(self.details)))
+        self.setting_models = _cached(cache.with_name(cache.name + "-settings.npz"), self._fit_setting_models)
         self.rules = [(re.compile(r["when"], re.I), r) for r in yaml.safe_load(RULES.read_text())["rules"]]
 
     def _fit_classifier(self) -> dict[str, np.ndarray]:
@@ -117,6 +119,32 @@ class Advisor:
 
         model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(self.matrix, self.owners)
         return {"coef": model.coef_, "intercept": model.intercept_, "classes": model.classes_}
+
+    def _fit_setting_models(self) -> dict[str, np.ndarray]:
+        """For each entry, a classifier over its settings' texts: what sets one setting's situations apart from
+        the entry's other settings' (weights stored as "<entry>:coef" and "<entry>:intercept")."""
+        from sklearn.linear_model import LogisticRegression
+
+        models = {}
+        for entry in self.catalog.entries.values():
+            texts = [(text, index) for index, param in enumerate(entry.get("hyperparameters") or [])
+                     for text, _ in _hyperparameter_texts(param)]
+            if len({index for _, index in texts}) < 2:
+                continue
+            model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(
+                np.array([self._embedding(text) for text, _ in texts]), np.array([index for _, index in texts]))
+            coef, intercept = model.coef_, model.intercept_
+            if len(model.classes_) == 2:  # a binary model keeps one row, the second setting's log-odds
+                coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+            models[f"{entry.id}:coef"], models[f"{entry.id}:intercept"] = coef, intercept
+        return models
+
+    def _setting_probabilities(self, entry: Entry, query: np.ndarray) -> np.ndarray:
+        """How likely the question is about each of an entry's settings, by its setting classifier."""
+        if f"{entry.id}:coef" not in self.setting_models:
+            return np.zeros(len(entry.get("hyperparameters") or []))
+        logits = self.setting_models[f"{entry.id}:coef"] @ query + self.setting_models[f"{entry.id}:intercept"]
+        return np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
 
     @staticmethod
     def _details(entry: Entry) -> list[str]:
@@ -275,8 +303,9 @@ class Advisor:
         scored = []
         asks_required = bool(REQUIRED_WORDS.search(problem))
         for subject_score, entry in subjects:
-            for param in entry.get("hyperparameters") or []:
-                bonus = REQUIRED_FIT * (asks_required and bool(param.get("required")))
+            probabilities = self._setting_probabilities(entry, query)
+            for param, probability in zip(entry.get("hyperparameters") or [], probabilities):
+                bonus = REQUIRED_FIT * (asks_required and bool(param.get("required"))) + SETTING_CLASSIFIER_WEIGHT * probability
                 fits = [(self._fit(text, query, terms), value) for text, value in _hyperparameter_texts(param)]
                 valued = [fit for fit in fits if fit[1] is not None]
                 value = max(valued, key=lambda fit: fit[0])[1] if valued else param.get("suggested")
