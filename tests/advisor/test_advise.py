@@ -56,10 +56,13 @@ def test_a_setting_is_found_by_what_it_controls():
         assert advise(problem)["hyperparameters"][0]["name"] == setting
 
 
-def test_a_request_gets_a_request_format_not_the_response_type():
-    advice = advise("What content type should our app send to the endpoint hosting the built-in image "
-                    "classification model?")
-    assert advice["formats"][0] in ("image/jpeg", "image/png", "application/x-image")
+def test_a_request_gets_a_request_format_not_the_response_or_model_type():
+    for algorithm in ("image classification", "object detection"):
+        advice = advise(f"What content type should our app send to the endpoint hosting the built-in {algorithm} model?")
+        assert advice["formats"][0] in ("image/jpeg", "image/png", "application/x-image")
+    advice = advise("We want to continue training our earlier object detection model incrementally; what content "
+                    "type does that channel need?")
+    assert advice["formats"][0] == "application/x-sagemaker-model"
 
 
 def test_serving_questions_get_serving_instances():

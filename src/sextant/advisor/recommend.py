@@ -54,8 +54,10 @@ SERVING_WORDS = re.compile(r"endpoint|inference|serv(e|es|ing)\b|host(s|ed|ing)?
                            r"real-time|requests (a|per) ", re.I)
 TRAINING_WORDS = re.compile(r"\b(?:train(?:s|ed|ing)?|fine-tun\w*|retrain\w*)\b", re.I)
 PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the question is about training, and back
-RESPONSE_FORMAT = re.compile(r"\b(?:response type|as the accept type)\b", re.I)  # a format a model answers in
-ASKS_RESPONSE = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back)\b", re.I)
+# formats that are not the data sent in: what a model answers in, and an earlier model for incremental training
+SIDE_FORMAT = re.compile(r"\b(?:response type|as the accept type|model channel)\b", re.I)
+ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
+                              r"earlier model|previous model|model channel)\b", re.I)
 
 
 @dataclass
@@ -286,13 +288,13 @@ class Advisor:
 
     def _formats(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]) -> list[str]:
         """Content types of the subject entries whose sentence fits the question best; a type a model only
-        answers in counts less unless the question is about what comes back."""
+        answers in, or loads an earlier model from, counts less unless the question is about that."""
         scored: dict[str, float] = {}
-        asks_response = bool(ASKS_RESPONSE.search(problem))
+        asks_side = bool(ASKS_SIDE_FORMAT.search(problem))
         for subject_score, entry in subjects:
             for content_type, text in _format_texts(entry).items():
                 score = subject_score + DETAIL_WEIGHT * self._fit(text, query, terms)
-                score -= PHASE_MISMATCH * (not asks_response and bool(RESPONSE_FORMAT.search(text)))
+                score -= PHASE_MISMATCH * (not asks_side and bool(SIDE_FORMAT.search(text)))
                 scored[content_type] = max(score, scored.get(content_type, -np.inf))
         return sorted(scored, key=lambda text: -scored[text])
 
