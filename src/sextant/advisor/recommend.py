@@ -5,7 +5,8 @@ Every entry is represented by its name, aliases, summary, problems and worked ex
 by its best-matching texts, a classifier over those texts and the words it shares with them; then the
 rules in `rules.yaml` add or take away score where a decisive word settles what embeddings blur.
 Settings, formats and instance choices come from the entries the question is most about, each matched
-by its own text (a setting also by its signs, which carry the value to set), each with its reason.
+by its own text (a setting also by what it controls, by its signs, which carry the value to set, and by a
+classifier over the entry's settings), each with its reason.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from .catalog import Catalog, Entry, load
 from .profile import Profile, describe
 
 RULES = Path(__file__).parent / "rules.yaml"
-CONTENT_TYPE = re.compile(r"(?<![\w-])(?:x-)?(?:text|application|image|audio|video)/[a-z0-9.+-]+(?:;[a-z_]+=[a-z0-9]+)?")
+CONTENT_TYPE = re.compile(r"(?<![\w-])(?:x-)?(?:text|application|image|audio|video)/[a-z0-9.+-]+"
+                          r"(?:;[a-z_]+=[a-z0-9]+)?")
 # formats that have a name but no content type of their own
 NAMED_FORMAT = re.compile(r"\b(mleap|avro|tmx|h\.?264|gzip)\b", re.I)
 GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", re.I)
@@ -145,8 +147,7 @@ class Advisor:
         """How likely the question is about each of an entry's settings, by its setting classifier."""
         if f"{entry.id}:coef" not in self.setting_models:
             return np.zeros(len(entry.get("hyperparameters") or []))
-        logits = self.setting_models[f"{entry.id}:coef"] @ query + self.setting_models[f"{entry.id}:intercept"]
-        return np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        return _softmax(self.setting_models[f"{entry.id}:coef"] @ query + self.setting_models[f"{entry.id}:intercept"])
 
     @staticmethod
     def _details(entry: Entry) -> list[str]:
@@ -186,9 +187,9 @@ class Advisor:
         lexical = np.zeros(len(self.ids))
         np.maximum.at(lexical, self.owners, shared)
         best = best + ENTRY_LEXICAL_WEIGHT * lexical
-        logits = self.classifier["coef"] @ query + self.classifier["intercept"]
         probability = np.zeros(len(self.ids))
-        probability[self.classifier["classes"]] = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        logits = self.classifier["coef"] @ query + self.classifier["intercept"]
+        probability[self.classifier["classes"]] = _softmax(logits)
         best = best + CLASSIFIER_WEIGHT * probability
         reasons: dict[str, list[str]] = {}
         for pattern, rule in self.rules:
@@ -307,7 +308,8 @@ class Advisor:
         for subject_score, entry in subjects:
             probabilities = self._setting_probabilities(entry, query)
             for param, probability in zip(entry.get("hyperparameters") or [], probabilities):
-                bonus = REQUIRED_FIT * (asks_required and bool(param.get("required"))) + SETTING_CLASSIFIER_WEIGHT * probability
+                bonus = (REQUIRED_FIT * (asks_required and bool(param.get("required")))
+                         + SETTING_CLASSIFIER_WEIGHT * probability)
                 fits = [(self._fit(text, query, terms), value) for text, value in _hyperparameter_texts(param)]
                 valued = [fit for fit in fits if fit[1] is not None]
                 value = max(valued, key=lambda fit: fit[0])[1] if valued else param.get("suggested")
@@ -348,8 +350,8 @@ def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
 def without_decoys(problem: str) -> str:
     """The problem without what names an answer someone proposed or ruled out: a clause such as "a
     colleague suggested X, but ..." keeps only what follows its "but" (without a "but", what comes before
-    the clause that names the suggestion), and "rather than X" / "instead
-    of X" are dropped. Unchanged when nothing else would be left."""
+    the clause that names the suggestion), and "rather than X" / "instead of X" are dropped. Unchanged when
+    nothing else would be left."""
     kept = []
     for sentence in re.split(r"(?<=[.!?])\s+", ALTERNATIVE.sub("", problem.strip())):
         decoy = DECOY.search(sentence)
@@ -416,6 +418,11 @@ def _format_texts(entry: Entry) -> dict[str, str]:
         for content_type in CONTENT_TYPE.findall(text) + named:
             found.setdefault(content_type, f"{entry.name} input: {text}")
     return found
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    exponentials = np.exp(logits - logits.max())
+    return exponentials / exponentials.sum()
 
 
 def _cache_path(encoder: SentenceEncoder, texts: list[str]) -> Path:
