@@ -53,9 +53,11 @@ def matches(answer: str, accepted: list[str], kind: str) -> bool:
 
 
 def _plain(answer: str, kind: str) -> str:
-    """An answer for comparing: lower case without spaces; an API field by its own name
-    (StoppingCondition.MaxWaitTimeInSeconds=3600 → maxwaittimeinseconds=3600)."""
+    """An answer for comparing: lower case without spaces; an instance type by its family (ml.p3.8xlarge →
+    ml.p3); an API field by its own name (StoppingCondition.MaxWaitTimeInSeconds=3600 → maxwaittimeinseconds=3600)."""
     answer = answer.lower().replace(" ", "")
+    if kind == "instance":
+        answer = ".".join(answer.split(".")[:2])
     if kind == "hyperparameter":
         name, equals, value = answer.partition("=")
         answer = name.rpartition(".")[2] + equals + value
