@@ -34,6 +34,9 @@ log = logging.getLogger("sextant.requests")
 CHUNK = 4 * 1024 * 1024  # bytes of a streamed response read per worker-thread hop
 MAX_OBJECT_BYTES = 5 * 1024**3
 SMALL_BODY_BYTES = 8 * 1024 * 1024  # streamed bodies up to this size are read before the handler runs
+# what is still read (and dropped) of a body over the limit, so that a client that finishes sending within
+# it reads the 413 instead of a reset connection
+OVERSIZED_DRAIN_BYTES = 8 * 1024 * 1024
 
 
 class Gateway:
@@ -199,6 +202,7 @@ class Gateway:
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > self.settings.max_body_bytes:
+                await _discard(receive, message, OVERSIZED_DRAIN_BYTES)
                 raise ServiceError("RequestEntityTooLarge", f"Request body exceeds {self.settings.max_body_bytes} "
                                    "bytes (SEXTANT_MAX_BODY_BYTES)", status=413)
             chunks.append(chunk)
@@ -320,6 +324,14 @@ class Gateway:
                     for name, service in self.catalog.services.items()}
         return {"status": "ok", "version": __version__, "services": services, "store": self.store.describe(),
                 "auth": self.settings.auth}
+
+
+async def _discard(receive, message: dict[str, Any], limit: int) -> None:
+    """Read and drop the rest of a request body, up to `limit` bytes."""
+    dropped = 0
+    while message.get("more_body", False) and message["type"] != "http.disconnect" and dropped <= limit:
+        message = await receive()
+        dropped += len(message.get("body", b""))
 
 
 def _json(status: int, document: dict[str, Any]) -> HttpResponse:
