@@ -65,6 +65,15 @@ def test_a_request_gets_a_request_format_not_the_response_or_model_type():
     assert advice["formats"][0] == "application/x-sagemaker-model"
 
 
+def test_a_format_is_found_by_the_situation_that_calls_for_it():
+    polly = advise("Our narrator voice must pause for two seconds between chapters and stress a few words. What "
+                   "input should we send to Amazon Polly?")
+    assert polly["formats"][0] == "application/ssml+xml"
+    transcribe = advise("Our call recordings are archived losslessly; which audio format gives Amazon Transcribe "
+                        "the best accuracy?")
+    assert transcribe["formats"][0] in ("audio/flac", "audio/wav")
+
+
 def test_serving_questions_get_serving_instances():
     training = advise("Which instances should we use to train the built-in sequence-to-sequence model?")
     serving = advise("Which instance should host the built-in sequence-to-sequence model for a low-traffic demo endpoint?")

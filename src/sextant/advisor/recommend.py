@@ -58,6 +58,7 @@ TRAINING_WORDS = re.compile(r"\b(?:train(?:s|ed|ing)?|fine-tun\w*|retrain\w*)\b"
 PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the question is about training, and back
 # formats that are not the data sent in: what a model answers in, and an earlier model for incremental training
 SIDE_FORMAT = re.compile(r"\b(?:response type|as the accept type|model channel)\b", re.I)
+FORMAT_SIGN_DISCOUNT = 0.2  # a format's signs count a little less than its own catalogue sentence
 ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
                               r"earlier model|previous model|model channel)\b", re.I)
 
@@ -154,7 +155,7 @@ class Advisor:
         """The texts of an entry's hyperparameters, formats and instance choices, ranked against each problem."""
         choices = [choice["when"] for choice in (entry.get("instances") or {}).get("choices", [])]
         return ([text for p in entry.get("hyperparameters") or [] for text, _ in _hyperparameter_texts(p)]
-                + list(_format_texts(entry).values()) + choices)
+                + [text for _, text in _format_choices(entry)] + choices)
 
     def _fit(self, text: str, query: np.ndarray, terms) -> float:
         """How well a detail's text fits the question: meaning (embeddings) and the words they share."""
@@ -288,14 +289,17 @@ class Advisor:
         return (["gpu", *gpu_families] if gpu else ["cpu", *cpu_families])
 
     def _formats(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]) -> list[str]:
-        """Content types of the subject entries whose sentence fits the question best; a type a model only
-        answers in, or loads an earlier model from, counts less unless the question is about that."""
+        """Content types of the subject entries whose sentence or signs fit the question best; a type a model
+        only answers in, or loads an earlier model from, counts less unless the question is about that."""
         scored: dict[str, float] = {}
         asks_side = bool(ASKS_SIDE_FORMAT.search(problem))
         for subject_score, entry in subjects:
-            for content_type, text in _format_texts(entry).items():
+            sentences = _format_texts(entry)
+            side = {content_type for content_type, text in sentences.items() if SIDE_FORMAT.search(text)}
+            for content_type, text in _format_choices(entry):
                 score = subject_score + DETAIL_WEIGHT * self._fit(text, query, terms)
-                score -= PHASE_MISMATCH * (not asks_side and bool(SIDE_FORMAT.search(text)))
+                score -= FORMAT_SIGN_DISCOUNT * (sentences.get(content_type) != text)
+                score -= PHASE_MISMATCH * (not asks_side and content_type in side)
                 scored[content_type] = max(score, scored.get(content_type, -np.inf))
         return sorted(scored, key=lambda text: -scored[text])
 
@@ -423,6 +427,13 @@ def _format_texts(entry: Entry) -> dict[str, str]:
 def _softmax(logits: np.ndarray) -> np.ndarray:
     exponentials = np.exp(logits - logits.max())
     return exponentials / exponentials.sum()
+
+
+def _format_choices(entry: Entry) -> list[tuple[str, str]]:
+    """Each format an entry takes with the texts to match a question against: its catalogue sentence and its
+    signs (situations in users' words that call for it)."""
+    return [*_format_texts(entry).items(),
+            *((sign["format"], f"{entry.name} input: {sign['when']}") for sign in entry.get("format_signs", []))]
 
 
 def _cache_path(encoder: SentenceEncoder, texts: list[str]) -> Path:
