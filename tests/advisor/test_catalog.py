@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sextant.advisor.catalog import Catalog, load
+from sextant.advisor.recommend import _format_texts
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
 
@@ -46,6 +47,15 @@ def test_references_between_entries_resolve(catalog):
         for feature in entry.get("features", []):
             assert feature in catalog.entries, (entry.id, feature)
         assert entry.get("problems") and entry.get("examples"), entry.id
+
+
+def test_settings_say_what_they_control_and_format_signs_name_a_taken_format(catalog):
+    for entry in catalog.entries.values():
+        for param in entry.get("hyperparameters") or []:
+            assert param.get("description"), (entry.id, param["name"])
+        formats = _format_texts(entry)
+        for sign in entry.get("format_signs", []):
+            assert sign["format"] in formats, (entry.id, sign)
 
 
 def test_implementation_is_read_from_the_code(catalog):
