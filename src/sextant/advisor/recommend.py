@@ -36,6 +36,7 @@ GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", r
 MODALITY_MISMATCH = 0.25  # taken off entries that do not take the data's modality
 SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a target column
 CLASSIFIER_C = 10.0
+CACHE_VERSION = 2  # raise when what is derived from the texts (embeddings, classifiers) is computed differently
 CLASSIFIER_WEIGHT = 0.5
 SETTING_CLASSIFIER_WEIGHT = 0.6  # an entry's classifier over its own settings' texts, beside each text's fit
 IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
@@ -148,7 +149,8 @@ class Advisor:
         """How likely the question is about each of an entry's settings, by its setting classifier."""
         if f"{entry.id}:coef" not in self.setting_models:
             return np.zeros(len(entry.get("hyperparameters") or []))
-        return _softmax(self.setting_models[f"{entry.id}:coef"] @ query + self.setting_models[f"{entry.id}:intercept"])
+        coef, intercept = self.setting_models[f"{entry.id}:coef"], self.setting_models[f"{entry.id}:intercept"]
+        return _softmax(coef @ query + intercept)
 
     @staticmethod
     def _details(entry: Entry) -> list[str]:
@@ -164,7 +166,7 @@ class Advisor:
 
     def _views(self, problem: str, query: np.ndarray) -> np.ndarray:
         """The question's embedding and, when it has several sentences, each sentence's."""
-        sentences = [s for s in re.split(r"(?<=[.!?])\s+", problem.strip()) if s]
+        sentences = _sentences(problem)
         return np.vstack([query, self.encoder.encode(sentences)]) if len(sentences) > 1 else query[None]
 
     def _embedding(self, text: str) -> np.ndarray:
@@ -357,7 +359,7 @@ def without_decoys(problem: str) -> str:
     the clause that names the suggestion), and "rather than X" / "instead of X" are dropped. Unchanged when
     nothing else would be left."""
     kept = []
-    for sentence in re.split(r"(?<=[.!?])\s+", ALTERNATIVE.sub("", problem.strip())):
+    for sentence in _sentences(ALTERNATIVE.sub("", problem)):
         decoy = DECOY.search(sentence)
         if decoy:
             after = re.split(r"\b(?:but|however|yet)\b", sentence, flags=re.I)[1:]
@@ -367,6 +369,10 @@ def without_decoys(problem: str) -> str:
         if sentence:
             kept.append(sentence)
     return " ".join(kept) if kept else problem
+
+
+def _sentences(text: str) -> list[str]:
+    return [sentence for sentence in re.split(r"(?<=[.!?])\s+", text.strip()) if sentence]
 
 
 def _phase(text: str) -> str | None:
@@ -438,7 +444,8 @@ def _format_choices(entry: Entry) -> list[tuple[str, str]]:
 
 def _cache_path(encoder: SentenceEncoder, texts: list[str]) -> Path:
     """Where the derived data of these texts is kept (~/.cache/sextant) until the texts or the model change."""
-    key = hashlib.sha256(json.dumps([encoder.fingerprint, texts, CLASSIFIER_C]).encode()).hexdigest()[:24]
+    fingerprint = json.dumps([encoder.fingerprint, texts, CLASSIFIER_C, CACHE_VERSION])
+    key = hashlib.sha256(fingerprint.encode()).hexdigest()[:24]
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sextant" / f"advisor-{key}"
 
 
