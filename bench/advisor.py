@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Advisor evaluation: top-1 and top-3 accuracy per kind on bench/advisor_eval.yaml, each split reported apart
-(only tune and dev are ever used for tuning; holdout, fresh and fresh2 never are), with load time and latency
+(only tune and dev are ever used for tuning; holdout, fresh, fresh2 and fresh3 never are), with load time and latency
 per question, and the untuned splits together.
 
     python bench/advisor.py            # every item
@@ -19,15 +19,15 @@ import yaml
 
 EVAL = Path(__file__).with_name("advisor_eval.yaml")
 TUNED = ("tune", "dev")  # the splits tuning may look at
-UNTUNED = ("holdout", "fresh", "fresh2")
+UNTUNED = ("holdout", "fresh", "fresh2", "fresh3")
 
 
 def answers(advice, kind: str) -> list[str]:
     """The advisor's ranked answers for one kind of question."""
     if kind in ("service", "algorithm", "feature"):
         return [choice.id for choice in advice.ranked]
-    if kind == "instance":
-        return advice.instance
+    if kind == "instance":  # each choice as its compute kind and first family
+        return [answer for choice in advice.instances for answer in (choice["compute"], choice["families"][0])]
     if kind == "format":
         return advice.formats
     names = []
@@ -66,7 +66,7 @@ def _plain(answer: str, kind: str) -> str:
 
 
 def hit(ranked: list[str], accepted: list[str], kind: str, k: int) -> bool:
-    depth = {"instance": k + 1, "hyperparameter": 2 * k}.get(kind, k)  # "gpu" plus families; name and name=value
+    depth = {"instance": 2 * k, "hyperparameter": 2 * k}.get(kind, k)  # compute and family; name and name=value
     return any(matches(answer, accepted, kind) for answer in ranked[:depth])
 
 

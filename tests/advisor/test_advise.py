@@ -77,7 +77,7 @@ def test_a_format_is_found_by_the_situation_that_calls_for_it():
 def test_serving_questions_get_serving_instances():
     training = advise("Which instances should we use to train the built-in sequence-to-sequence model?")
     serving = advise("Which instance should host the built-in sequence-to-sequence model for a low-traffic demo endpoint?")
-    assert training["instance"][0] == "gpu" and serving["instance"][0] == "cpu"
+    assert training["instances"][0]["compute"] == "gpu" and serving["instances"][0]["compute"] == "cpu"
 
 
 def test_empty_problem_is_refused():

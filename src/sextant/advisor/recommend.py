@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from ..engines.text.embeddings import SentenceEncoder
 from .catalog import Catalog, Entry, load
@@ -59,7 +59,8 @@ TRAINING_WORDS = re.compile(r"\b(?:train(?:s|ed|ing)?|fine-tun\w*|retrain\w*)\b"
 PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the question is about training, and back
 # formats that are not the data sent in: what a model answers in, and an earlier model for incremental training
 SIDE_FORMAT = re.compile(r"\b(?:response type|as the accept type|model channel)\b", re.I)
-FORMAT_SIGN_DISCOUNT = 0.2  # a format's signs count a little less than its own catalogue sentence
+SIGN_DISCOUNT = 0.2  # a format's or instance choice's signs count a little less than its own catalogue sentence
+INSTANCE_CHOICES = 3  # instance choices offered, best first
 ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
                               r"earlier model|previous model|model channel)\b", re.I)
 
@@ -79,7 +80,7 @@ class Advice:
     problem: str
     ranked: list[Choice]
     features: list[dict[str, str]]
-    instance: list[str]
+    instances: list[dict[str, Any]]
     formats: list[str]
     hyperparameters: list[dict[str, Any]]
     pitfalls: list[str]
@@ -87,7 +88,7 @@ class Advice:
 
     def as_dict(self) -> dict[str, Any]:
         return {"problem": self.problem, "recommendations": [c.__dict__ for c in self.ranked],
-                "features": self.features, "instance": self.instance, "formats": self.formats,
+                "features": self.features, "instances": self.instances, "formats": self.formats,
                 "hyperparameters": self.hyperparameters, "pitfalls": self.pitfalls, "ambiguous": self.ambiguous}
 
 
@@ -155,7 +156,7 @@ class Advisor:
     @staticmethod
     def _details(entry: Entry) -> list[str]:
         """The texts of an entry's hyperparameters, formats and instance choices, ranked against each problem."""
-        choices = [choice["when"] for choice in (entry.get("instances") or {}).get("choices", [])]
+        choices = [text for choice in (entry.get("instances") or {}).get("choices", []) for text in _choice_texts(choice)]
         return ([text for p in entry.get("hyperparameters") or [] for text, _ in _hyperparameter_texts(p)]
                 + [text for _, text in _format_choices(entry)] + choices)
 
@@ -243,7 +244,7 @@ class Advisor:
             decided = data_hyperparameters(data, top)
             hyperparameters = decided + [h for h in hyperparameters if h["name"] not in {d["name"] for d in decided}]
             pitfalls = data.notes + pitfalls
-        return Advice(problem, ranked, self._features(top), self._instance(wanted, query, terms, subjects),
+        return Advice(problem, ranked, self._features(top), self._instances(wanted, query, terms, subjects),
                       self._formats(wanted, query, terms, subjects), hyperparameters, pitfalls[:6], ambiguous)
 
     def _subjects(self, problem: str, score: np.ndarray, views: np.ndarray) -> list[tuple[float, Entry]]:
@@ -267,19 +268,28 @@ class Advisor:
     def _features(self, entry: Entry) -> list[dict[str, str]]:
         return [{"id": feature, "name": self.catalog[feature].name} for feature in entry.get("features", [])]
 
-    def _instance(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]) -> list[str]:
-        """Compute kind then instance families: the catalogue's choice whose situation fits the question best."""
+    def _instances(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]
+                   ) -> list[dict[str, Any]]:
+        """Instance advice, best first: the catalogue's choices (compute kind, families) whose situation or signs
+        fit the question best, each with that situation as its reason."""
         phase = _phase(problem)
         named = [(score, entry) for score, entry in subjects
                  if _named(problem, entry) and (entry.get("instances") or {}).get("choices")]
         subjects = named or subjects  # what the question names has the specific advice
-        scored = [(subject_score + DETAIL_WEIGHT * self._fit(choice["when"], query, terms)
-                   - PHASE_MISMATCH * (phase is not None and _phase(choice["when"]) not in (None, phase)), choice)
-                  for subject_score, entry in subjects
-                  for choice in (entry.get("instances") or {}).get("choices", [])]
-        if scored:
-            choice = max(scored, key=lambda pair: pair[0])[1]
-            return [choice["compute"], *choice["families"]]
+        scored = []
+        for subject_score, entry in subjects:
+            for choice in (entry.get("instances") or {}).get("choices", []):
+                fit = max(self._fit(text, query, terms) - SIGN_DISCOUNT * (text != choice["when"])
+                          for text in _choice_texts(choice))
+                mismatch = phase is not None and _phase(choice["when"]) not in (None, phase)
+                scored.append((subject_score + DETAIL_WEIGHT * fit - PHASE_MISMATCH * mismatch, choice))
+        offered: list[dict[str, Any]] = []
+        for _, choice in sorted(scored, key=lambda pair: -pair[0]):
+            advice = {"compute": choice["compute"], "families": choice["families"], "reason": choice["when"]}
+            if all((a["compute"], a["families"]) != (advice["compute"], advice["families"]) for a in offered):
+                offered.append(advice)
+        if offered:
+            return offered[:INSTANCE_CHOICES]
         entry = next((e for _, e in subjects if e.get("instances")), subjects[0][1])
         instances = entry.get("instances") or {}
         families = list(instances.get("families") or [])
@@ -288,7 +298,9 @@ class Advisor:
         gpu = compute == "gpu" or (compute == "cpu-or-gpu" and GPU_WORDS.search(problem) and not serving)
         cpu_families = [f for f in families if f.split(".")[1][:1] in ("m", "c", "r", "t")] or ["ml.m5", "ml.c5"]
         gpu_families = [f for f in families if f.split(".")[1][:1] in ("p", "g")] or ["ml.g4dn", "ml.p3"]
-        return (["gpu", *gpu_families] if gpu else ["cpu", *cpu_families])
+        reason = instances.get("notes") or f"{entry.name} runs on {compute} compute."
+        return [{"compute": "gpu", "families": gpu_families, "reason": reason} if gpu
+                else {"compute": "cpu", "families": cpu_families, "reason": reason}]
 
     def _formats(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]) -> list[str]:
         """Content types of the subject entries whose sentence or signs fit the question best; a type a model
@@ -300,7 +312,7 @@ class Advisor:
             side = {content_type for content_type, text in sentences.items() if SIDE_FORMAT.search(text)}
             for content_type, text in _format_choices(entry):
                 score = subject_score + DETAIL_WEIGHT * self._fit(text, query, terms)
-                score -= FORMAT_SIGN_DISCOUNT * (sentences.get(content_type) != text)
+                score -= SIGN_DISCOUNT * (sentences.get(content_type) != text)
                 score -= PHASE_MISMATCH * (not asks_side and content_type in side)
                 scored[content_type] = max(score, scored.get(content_type, -np.inf))
         return sorted(scored, key=lambda text: -scored[text])
@@ -316,10 +328,11 @@ class Advisor:
             for param, probability in zip(entry.get("hyperparameters") or [], probabilities):
                 bonus = (REQUIRED_FIT * (asks_required and bool(param.get("required")))
                          + SETTING_CLASSIFIER_WEIGHT * probability)
-                fits = [(self._fit(text, query, terms), value) for text, value in _hyperparameter_texts(param)]
+                fits = [(self._fit(text, query, terms), value, text) for text, value in _hyperparameter_texts(param)]
                 valued = [fit for fit in fits if fit[1] is not None]
-                value = max(valued, key=lambda fit: fit[0])[1] if valued else param.get("suggested")
-                scored.append((subject_score + bonus + DETAIL_WEIGHT * max(fit for fit, _ in fits), param, value))
+                value = _best_value(valued) if valued else (param.get("suggested"), "")
+                value = _value_from_question(*value, problem)
+                scored.append((subject_score + bonus + DETAIL_WEIGHT * max(fit[0] for fit in fits), param, value))
         scored.sort(key=lambda item: -item[0])
         chosen: dict[str, dict[str, Any]] = {}
         for _, param, value in scored:
@@ -350,6 +363,44 @@ def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
         found.append({"name": "predictor_type", "suggested": predictor, "reason": f"the target is {data.problem_type}"})
         if data.problem_type == "multiclass":
             found.append({"name": "num_classes", "suggested": len(counts), "reason": "classes in the target"})
+    return found
+
+
+def _best_value(valued: list[tuple[float, Any, str]]) -> tuple[Any, str]:
+    """The value whose signs fit the question best on average (one lucky sign should not decide it), with the
+    text of its best-fitting sign."""
+    groups: dict[str, list[tuple[float, Any, str]]] = {}
+    for fit in valued:
+        groups.setdefault(repr(fit[1]), []).append(fit)
+    group = max(groups.values(), key=lambda fits: sum(fit[0] for fit in fits) / len(fits))
+    return max(group, key=lambda fit: fit[0])[1:]
+
+
+def _value_from_question(value: Any, sign: str, problem: str) -> Any:
+    """A sign's value worked out again from the question's own numbers when the sign derives it from one of its
+    own: "forecast the next 14 days" → 14 becomes 28 for "forecast the next 28 days", and a value twice the
+    sign's number of users stays twice the question's. The question's number must stand among the same words."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
+        return value
+    best, found = 0, value
+    for number, context in _numbers(sign):
+        for asked, asked_context in _numbers(problem):
+            shared = len(context & asked_context)
+            derived = asked * value / number
+            if shared > best and (isinstance(value, float) or derived == int(derived)):
+                best, found = shared, type(value)(round(derived, 6))
+    return found
+
+
+def _numbers(text: str) -> list[tuple[float, set[str]]]:
+    """The numbers a text writes in digits, each with the words around it (no stop words)."""
+    tokens = re.findall(r"\d[\d,]*(?:\.\d+)?|[A-Za-z]+", text)
+    found = []
+    for index, token in enumerate(tokens):
+        if token[0].isdigit() and float(token.replace(",", "")) != 0:
+            around = tokens[max(0, index - 4):index] + tokens[index + 1:index + 5]
+            words = {word for word in _words(" ".join(around)) if word not in ENGLISH_STOP_WORDS and not word.isdigit()}
+            found.append((float(token.replace(",", "")), words))
     return found
 
 
@@ -417,6 +468,11 @@ def _hyperparameter_texts(param: dict[str, Any]) -> list[tuple[str, Any]]:
     if param.get("description"):
         texts.append((f"{param['name']}: {param['description']}", None))
     return texts + [(f"{param['name']}: {sign['when']}", sign.get("value")) for sign in param.get("signs", [])]
+
+
+def _choice_texts(choice: dict[str, Any]) -> list[str]:
+    """An instance choice's texts to match a question against: its situation and its signs."""
+    return [choice["when"], *choice.get("signs", [])]
 
 
 def _format_texts(entry: Entry) -> dict[str, str]:

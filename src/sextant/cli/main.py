@@ -133,8 +133,9 @@ def advise(args: argparse.Namespace) -> int:
         print(f"\nAmbiguous: {advice['ambiguous']}")
     if advice["features"]:
         print("\nFeatures to use: " + ", ".join(f["name"] for f in advice["features"]))
-    if advice["instance"]:
-        print("Instances: " + ", ".join(advice["instance"][:4]))
+    for rank, choice in enumerate(advice["instances"]):
+        label = "Instances" if rank == 0 else "  or"
+        print(f"{label}: {choice['compute']} {', '.join(choice['families'])} — {choice['reason']}")
     if advice["formats"]:
         print("Input format: " + ", ".join(advice["formats"][:3]))
     for param in advice["hyperparameters"]:
