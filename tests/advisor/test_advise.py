@@ -80,6 +80,32 @@ def test_serving_questions_get_serving_instances():
     assert training["instances"][0]["compute"] == "gpu" and serving["instances"][0]["compute"] == "cpu"
 
 
+def test_instance_advice_is_a_few_distinct_choices_each_with_its_reason():
+    choices = advise("Which instances should we use to train the built-in sequence-to-sequence model?")["instances"]
+    assert 1 < len(choices) <= 3 and all(choice["reason"] and choice["families"] for choice in choices)
+    assert len({(choice["compute"], tuple(choice["families"])) for choice in choices}) == len(choices)
+
+
+@pytest.mark.parametrize("problem,name,value", [
+    ("Our DeepAR model on daily store sales must forecast the next 21 days for replenishment planning. Which "
+     "hyperparameter sets that, and to what?", "prediction_length", 21),
+    ("Our k-means segmentation must split the customers into exactly 12 groups for the marketing team. Which "
+     "hyperparameter, and what value?", "k", 12),
+    ("We have about 40,000 distinct user accounts in our IP Insights training data. How many entity vectors "
+     "should we configure?", "num_entity_vectors", 80000),  # AWS: twice the number of entities
+])
+def test_a_value_is_worked_out_from_the_questions_own_numbers(problem, name, value):
+    assert {"name": name, "suggested": value}.items() <= advise(problem)["hyperparameters"][0].items()
+
+
+def test_a_number_among_other_words_does_not_set_a_value():
+    from sextant.advisor.recommend import _value_from_question
+
+    signs = [(0.5, 14, "Planners need a forecast of the next 14 days.")]
+    assert _value_from_question(signs, "Our 3 analysts need a forecast of the next 28 days.") == 28
+    assert _value_from_question(signs, "Our 3 analysts want better accuracy.") is None
+
+
 def test_empty_problem_is_refused():
     with pytest.raises(ValueError, match="Describe the problem"):
         advise("  ")

@@ -61,6 +61,7 @@ PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the questi
 SIDE_FORMAT = re.compile(r"\b(?:response type|as the accept type|model channel)\b", re.I)
 SIGN_DISCOUNT = 0.2  # a format's or instance choice's signs count a little less than its own catalogue sentence
 INSTANCE_CHOICES = 3  # instance choices offered, best first
+MULTIPLES = (1, 2, 3, 4)  # how a sign's value may follow from a number it names (num_entity_vectors: 2 × users)
 ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
                               r"earlier model|previous model|model channel)\b", re.I)
 
@@ -330,8 +331,9 @@ class Advisor:
                          + SETTING_CLASSIFIER_WEIGHT * probability)
                 fits = [(self._fit(text, query, terms), value, text) for text, value in _hyperparameter_texts(param)]
                 valued = [fit for fit in fits if fit[1] is not None]
-                value = _best_value(valued) if valued else (param.get("suggested"), "")
-                value = _value_from_question(*value, problem)
+                value = _value_from_question(valued, problem)
+                if value is None:
+                    value = _best_value(valued)[0] if valued else param.get("suggested")
                 scored.append((subject_score + bonus + DETAIL_WEIGHT * max(fit[0] for fit in fits), param, value))
         scored.sort(key=lambda item: -item[0])
         chosen: dict[str, dict[str, Any]] = {}
@@ -376,19 +378,24 @@ def _best_value(valued: list[tuple[float, Any, str]]) -> tuple[Any, str]:
     return max(group, key=lambda fit: fit[0])[1:]
 
 
-def _value_from_question(value: Any, sign: str, problem: str) -> Any:
-    """A sign's value worked out again from the question's own numbers when the sign derives it from one of its
-    own: "forecast the next 14 days" → 14 becomes 28 for "forecast the next 28 days", and a value twice the
-    sign's number of users stays twice the question's. The question's number must stand among the same words."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
-        return value
-    best, found = 0, value
-    for number, context in _numbers(sign):
-        for asked, asked_context in _numbers(problem):
-            shared = len(context & asked_context)
-            derived = asked * value / number
-            if shared > best and (isinstance(value, float) or derived == int(derived)):
-                best, found = shared, type(value)(round(derived, 6))
+def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> Any:
+    """A value worked out from the question's own numbers, when a sign derives its value from a number of its own
+    (the value itself or a small multiple of it) that stands among the same words as one of the question's: "forecast the next 14 days" (14) gives 28 for
+    "forecast the next 28 days", and a value twice the sign's number of users stays twice the question's.
+    None when no sign does."""
+    asked = _numbers(problem)
+    best, found = (0, 0.0), None
+    for fit, value, sign in valued:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
+            continue
+        for number, context in _numbers(sign):
+            if value / number not in MULTIPLES:
+                continue  # the value does not come from this number
+            for question_number, question_context in asked:
+                derived = question_number * value / number
+                rank = (len(context & question_context), fit)
+                if rank[0] and rank > best and (isinstance(value, float) or derived == int(derived)):
+                    best, found = rank, type(value)(round(derived, 6))
     return found
 
 
