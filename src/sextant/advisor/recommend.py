@@ -5,8 +5,8 @@ Every entry is represented by its name, aliases, summary, problems and worked ex
 by its best-matching texts, a classifier over those texts and the words it shares with them; then the
 rules in `rules.yaml` add or take away score where a decisive word settles what embeddings blur.
 Settings, formats and instance choices come from the entries the question is most about, each matched
-by its own text (a setting also by what it controls, by its signs, which carry the value to set, and by a
-classifier over the entry's settings), each with its reason.
+by its own text and its signs (a setting also by what it controls and by a classifier over the entry's
+settings; its signs carry the value to set, which the question's own numbers can set), each with its reason.
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ class Advisor:
                 valued = [fit for fit in fits if fit[1] is not None]
                 value = _value_from_question(valued, problem)
                 if value is None:
-                    value = _best_value(valued)[0] if valued else param.get("suggested")
+                    value = _best_value(valued) if valued else param.get("suggested")
                 scored.append((subject_score + bonus + DETAIL_WEIGHT * max(fit[0] for fit in fits), param, value))
         scored.sort(key=lambda item: -item[0])
         chosen: dict[str, dict[str, Any]] = {}
@@ -368,21 +368,19 @@ def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
     return found
 
 
-def _best_value(valued: list[tuple[float, Any, str]]) -> tuple[Any, str]:
-    """The value whose signs fit the question best on average (one lucky sign should not decide it), with the
-    text of its best-fitting sign."""
+def _best_value(valued: list[tuple[float, Any, str]]) -> Any:
+    """The value whose signs fit the question best on average (one lucky sign should not decide it)."""
     groups: dict[str, list[tuple[float, Any, str]]] = {}
     for fit in valued:
         groups.setdefault(repr(fit[1]), []).append(fit)
-    group = max(groups.values(), key=lambda fits: sum(fit[0] for fit in fits) / len(fits))
-    return max(group, key=lambda fit: fit[0])[1:]
+    return max(groups.values(), key=lambda fits: sum(fit[0] for fit in fits) / len(fits))[0][1]
 
 
 def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> Any:
-    """A value worked out from the question's own numbers, when a sign derives its value from a number of its own
-    (the value itself or a small multiple of it) that stands among the same words as one of the question's: "forecast the next 14 days" (14) gives 28 for
-    "forecast the next 28 days", and a value twice the sign's number of users stays twice the question's.
-    None when no sign does."""
+    """A value worked out from the question's own numbers, when a sign derives its value from a number of its
+    own (the value itself or a small multiple of it) that stands among the same words as one of the question's:
+    "forecast the next 14 days" (14) gives 28 for "forecast the next 28 days", and a value twice the sign's
+    number of users stays twice the question's. None when no sign does."""
     asked = _numbers(problem)
     best, found = (0, 0.0), None
     for fit, value, sign in valued:
