@@ -1,10 +1,10 @@
 #!/usr/bin/env python
 """Advisor evaluation: top-1 and top-3 accuracy per kind on bench/advisor_eval.yaml, each split reported apart
-(only tune and dev are ever used for tuning; holdout, fresh, fresh2 and fresh3 never are), with load time and latency
+(only tune, dev and dev2 are ever used for tuning; holdout, fresh, fresh2 and fresh3 never are), with load time and latency
 per question, and the untuned splits together.
 
     python bench/advisor.py            # every item
-    python bench/advisor.py --failures # also list the tune and dev items it gets wrong (never an untuned one)
+    python bench/advisor.py --failures # also list the tuned items it gets wrong (never an untuned one)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 EVAL = Path(__file__).with_name("advisor_eval.yaml")
-TUNED = ("tune", "dev")  # the splits tuning may look at
+TUNED = ("tune", "dev", "dev2")  # the splits tuning may look at
 UNTUNED = ("holdout", "fresh", "fresh2", "fresh3")
 
 

@@ -61,7 +61,11 @@ PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the questi
 SIDE_FORMAT = re.compile(r"\b(?:response type|as the accept type|model channel)\b", re.I)
 SIGN_DISCOUNT = 0.2  # a format's or instance choice's signs count a little less than its own catalogue sentence
 INSTANCE_CHOICES = 3  # instance choices offered, best first
-MULTIPLES = (1, 2, 3, 4)  # how a sign's value may follow from a number it names (num_entity_vectors: 2 × users)
+MULTIPLES = (1, 2)  # how a sign's value may follow from a number it names (num_entity_vectors: 2 × users)
+NUMBER_WORDS = {word: index + 2 for index, word in enumerate(
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12}
+VALUE_SIGNS = 3  # how many of a value's best-fitting signs speak for it  # how a sign's value may follow from a number it names (num_entity_vectors: 2 × users)
 ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
                               r"earlier model|previous model|model channel)\b", re.I)
 
@@ -369,11 +373,14 @@ def data_hyperparameters(data: Profile, entry: Entry) -> list[dict[str, Any]]:
 
 
 def _best_value(valued: list[tuple[float, Any, str]]) -> Any:
-    """The value whose signs fit the question best on average (one lucky sign should not decide it)."""
-    groups: dict[str, list[tuple[float, Any, str]]] = {}
-    for fit in valued:
-        groups.setdefault(repr(fit[1]), []).append(fit)
-    return max(groups.values(), key=lambda fits: sum(fit[0] for fit in fits) / len(fits))[0][1]
+    """The value whose best few signs fit the question best on average: one lucky sign should not decide it,
+    nor a value's many signs for other situations."""
+    groups: dict[str, list[float]] = {}
+    for fit, value, _ in valued:
+        groups.setdefault(repr(value), []).append(fit)
+    best = {key: sorted(fits, reverse=True)[:VALUE_SIGNS] for key, fits in groups.items()}
+    chosen = max(best, key=lambda key: sum(best[key]) / len(best[key]))
+    return next(value for _, value, _ in valued if repr(value) == chosen)
 
 
 def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> Any:
@@ -382,7 +389,7 @@ def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> 
     "forecast the next 14 days" (14) gives 28 for "forecast the next 28 days", and a value twice the sign's
     number of users stays twice the question's. None when no sign does."""
     asked = _numbers(problem)
-    best, found = (0, 0.0), None
+    best, found = (-np.inf, False, 0), None
     for fit, value, sign in valued:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
             continue
@@ -391,21 +398,24 @@ def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> 
                 continue  # the value does not come from this number
             for question_number, question_context in asked:
                 derived = question_number * value / number
-                rank = (len(context & question_context), fit)
-                if rank[0] and rank > best and (isinstance(value, float) or derived == int(derived)):
+                # the best-fitting sign, the number that is the value itself, the question's closest number
+                rank = (fit, number == value, len(context & question_context))
+                if rank[2] and rank > best and (isinstance(value, float) or derived == int(derived)):
                     best, found = rank, type(value)(round(derived, 6))
     return found
 
 
 def _numbers(text: str) -> list[tuple[float, set[str]]]:
-    """The numbers a text writes in digits, each with the words around it (no stop words)."""
+    """The numbers a text writes in digits or words ("six"), each with the words around it (no stop words)."""
     tokens = re.findall(r"\d[\d,]*(?:\.\d+)?|[A-Za-z]+", text)
     found = []
     for index, token in enumerate(tokens):
-        if token[0].isdigit() and float(token.replace(",", "")) != 0:
+        number = float(token.replace(",", "")) if token[0].isdigit() else NUMBER_WORDS.get(token.lower(), 0)
+        if number:
             around = tokens[max(0, index - 4):index] + tokens[index + 1:index + 5]
-            words = {word for word in _words(" ".join(around)) if word not in ENGLISH_STOP_WORDS and not word.isdigit()}
-            found.append((float(token.replace(",", "")), words))
+            words = {word for word in _words(" ".join(around))
+                     if word not in ENGLISH_STOP_WORDS and not word.isdigit() and word not in NUMBER_WORDS}
+            found.append((number, words))
     return found
 
 
