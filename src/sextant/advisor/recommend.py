@@ -389,33 +389,36 @@ def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> 
     "forecast the next 14 days" (14) gives 28 for "forecast the next 28 days", and a value twice the sign's
     number of users stays twice the question's. None when no sign does."""
     asked = _numbers(problem)
-    best, found = (-np.inf, False, 0), None
+    best, found = (-np.inf, False, False, 0), None
     for fit, value, sign in valued:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
             continue
-        for number, context in _numbers(sign):
+        for number, unit, context in _numbers(sign):
             if value / number not in MULTIPLES:
                 continue  # the value does not come from this number
-            for question_number, question_context in asked:
+            for question_number, question_unit, question_context in asked:
                 derived = question_number * value / number
-                # the best-fitting sign, the number that is the value itself, the question's closest number
-                rank = (fit, number == value, len(context & question_context))
-                if rank[2] and rank > best and (isinstance(value, float) or derived == int(derived)):
+                # the best-fitting sign, the number that is the value itself, the question's number that counts
+                # the same thing ("10 weeks" for "four weeks"), then the one among more of the same words
+                rank = (fit, number == value, unit == question_unit, len(context & question_context))
+                if rank[3] and rank > best and (isinstance(value, float) or derived == int(derived)):
                     best, found = rank, type(value)(round(derived, 6))
     return found
 
 
-def _numbers(text: str) -> list[tuple[float, set[str]]]:
-    """The numbers a text writes in digits or words ("six"), each with the words around it (no stop words)."""
+def _numbers(text: str) -> list[tuple[float, str, set[str]]]:
+    """The numbers a text writes in digits or words ("six"), each with what it counts (the word after it) and
+    the words around it (no stop words)."""
     tokens = re.findall(r"\d[\d,]*(?:\.\d+)?|[A-Za-z]+", text)
     found = []
     for index, token in enumerate(tokens):
         number = float(token.replace(",", "")) if token[0].isdigit() else NUMBER_WORDS.get(token.lower(), 0)
         if number:
             around = tokens[max(0, index - 4):index] + tokens[index + 1:index + 5]
-            words = {word for word in _words(" ".join(around))
-                     if word not in ENGLISH_STOP_WORDS and not word.isdigit() and word not in NUMBER_WORDS}
-            found.append((number, words))
+            words = [word for word in _words(" ".join(around))
+                     if word not in ENGLISH_STOP_WORDS and not word.isdigit() and word not in NUMBER_WORDS]
+            unit = next(iter(_words(" ".join(tokens[index + 1:index + 2]))), "")
+            found.append((number, unit, set(words)))
     return found
 
 
