@@ -389,7 +389,7 @@ def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> 
     "forecast the next 14 days" (14) gives 28 for "forecast the next 28 days", and a value twice the sign's
     number of users stays twice the question's. None when no sign does."""
     asked = _numbers(problem)
-    best, found = (-np.inf, False, False, 0), None
+    best, found = (-np.inf, False, False, False, 0), None
     for fit, value, sign in valued:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
             continue
@@ -398,10 +398,11 @@ def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> 
                 continue  # the value does not come from this number
             for question_number, question_unit, question_context in asked:
                 derived = question_number * value / number
-                # the best-fitting sign, the number that is the value itself, the question's number that counts
-                # the same thing ("10 weeks" for "four weeks"), then the one among more of the same words
-                rank = (fit, number == value, unit == question_unit, len(context & question_context))
-                if rank[3] and rank > best and (isinstance(value, float) or derived == int(derived)):
+                # the best-fitting sign, the number that is the value itself, the question's number that is the
+                # sign's, or counts the same thing ("10 weeks" for "four weeks"), or stands among more of its words
+                same_unit, shared = unit == question_unit, len(context & question_context)
+                rank = (fit, number == value, question_number == number, same_unit, shared)
+                if (same_unit or shared or rank[2]) and rank > best and (isinstance(value, float) or derived == int(derived)):
                     best, found = rank, type(value)(round(derived, 6))
     return found
 
