@@ -86,6 +86,12 @@ def test_instance_advice_is_a_few_distinct_choices_each_with_its_reason():
     assert len({(choice["compute"], tuple(choice["families"])) for choice in choices}) == len(choices)
 
 
+def test_instance_advice_follows_the_data_size_a_choice_is_for():
+    small = advise("We train BlazingText in supervised mode on 1.2 GB of labelled support tickets. Which instance?")
+    large = advise("We train BlazingText in supervised mode on 40 GB of labelled product reviews. Which instance?")
+    assert small["instances"][0]["compute"] == "cpu" and large["instances"][0]["compute"] == "gpu"
+
+
 @pytest.mark.parametrize("problem,name,value", [
     ("Our DeepAR model on daily store sales must forecast the next 21 days for replenishment planning. Which "
      "hyperparameter sets that, and to what?", "prediction_length", 21),

@@ -59,6 +59,10 @@ TRAINING_WORDS = re.compile(r"\b(?:train(?:s|ed|ing)?|fine-tun\w*|retrain\w*)\b"
 PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the question is about training, and back
 # formats that are not the data sent in: what a model answers in, and an earlier model for incremental training
 SIDE_FORMAT = re.compile(r"\b(?:response type|as the accept type|model channel)\b", re.I)
+DATA_SIZE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(MB|GB|TB)\b", re.I)
+SIZE_BOUND = re.compile(r"\b(less than|under|below|up to|more than|over|above|at least)\s+" + DATA_SIZE.pattern, re.I)
+UNIT_GB = {"MB": 1 / 1024, "GB": 1.0, "TB": 1024.0}
+SIZE_MISMATCH = 0.3  # taken off an instance choice whose data-size bound the question's data falls outside
 SIGN_DISCOUNT = 0.2  # a format's or instance choice's signs count a little less than its own catalogue sentence
 INSTANCE_CHOICES = 3  # instance choices offered, best first
 MULTIPLES = (1, 2)  # how a sign's value may follow from a number it names (num_entity_vectors: 2 × users)
@@ -277,7 +281,7 @@ class Advisor:
                    ) -> list[dict[str, Any]]:
         """Instance advice, best first: the catalogue's choices (compute kind, families) whose situation or signs
         fit the question best, each with that situation as its reason."""
-        phase = _phase(problem)
+        phase, sizes = _phase(problem), _sizes(problem)
         named = [(score, entry) for score, entry in subjects
                  if _named(problem, entry) and (entry.get("instances") or {}).get("choices")]
         subjects = named or subjects  # what the question names has the specific advice
@@ -287,7 +291,8 @@ class Advisor:
                 fit = max(self._fit(text, query, terms) - SIGN_DISCOUNT * (text != choice["when"])
                           for text in _choice_texts(choice))
                 mismatch = phase is not None and _phase(choice["when"]) not in (None, phase)
-                scored.append((subject_score + DETAIL_WEIGHT * fit - PHASE_MISMATCH * mismatch, choice))
+                scored.append((subject_score + DETAIL_WEIGHT * fit - PHASE_MISMATCH * mismatch
+                               - SIZE_MISMATCH * _outside_size(choice["when"], sizes), choice))
         offered: list[dict[str, Any]] = []
         for _, choice in sorted(scored, key=lambda pair: -pair[0]):
             advice = {"compute": choice["compute"], "families": choice["families"], "reason": choice["when"]}
@@ -449,6 +454,23 @@ def _phase(text: str) -> str | None:
     """Whether a text is about training or about serving predictions; None when it says neither or both."""
     serving, training = bool(SERVING_WORDS.search(text)), bool(TRAINING_WORDS.search(text))
     return None if serving == training else "serving" if serving else "training"
+
+
+def _sizes(text: str) -> list[float]:
+    """The data sizes a text states, in GB ("1.2 GB", "500 MB", "2 TB")."""
+    return [float(number.replace(",", "")) * UNIT_GB[unit.upper()] for number, unit in DATA_SIZE.findall(text)]
+
+
+def _outside_size(situation: str, sizes: list[float]) -> bool:
+    """Whether every size the question states falls outside a bound the situation sets ("less than 2 GB")."""
+    if not sizes:
+        return False
+    for word, number, unit in SIZE_BOUND.findall(situation):
+        bound = float(number.replace(",", "")) * UNIT_GB[unit.upper()]
+        below = word.lower() in ("less than", "under", "below", "up to")
+        if all(size > bound if below else size < bound for size in sizes):
+            return True
+    return False
 
 
 def _words(text: str) -> list[str]:
