@@ -36,9 +36,10 @@ GPU_WORDS = re.compile(r"\bgpus?\b|cuda|deep learning|neural|images?\b|video", r
 MODALITY_MISMATCH = 0.25  # taken off entries that do not take the data's modality
 SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a target column
 CLASSIFIER_C = 10.0
-CACHE_VERSION = 2  # raise when what is derived from the texts (embeddings, classifiers) is computed differently
+CACHE_VERSION = 3  # raise when what is derived from the texts (embeddings, classifiers) is computed differently
 CLASSIFIER_WEIGHT = 0.5
 SETTING_CLASSIFIER_WEIGHT = 0.6  # an entry's classifier over its own settings' texts, beside each text's fit
+FORMAT_CLASSIFIER_WEIGHT = 0.6  # ... and over its own formats' texts
 IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
 NAMED_WEIGHT = 0.3  # ... and how much using one of its names word for word counts
 BUILT_IN = re.compile(r"\bbuilt-?in\b", re.I)
@@ -126,7 +127,7 @@ class Advisor:
         self.detail_vectors = dict(zip(self.details, vectors[len(texts):]))
         self.lexicon = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(self.details)
         self.detail_terms = dict(zip(self.details, self.lexicon.transform(self.details)))
-        self.setting_models = _cached(cache.with_name(cache.name + "-settings.npz"), self._fit_setting_models)
+        self.detail_models = _cached(cache.with_name(cache.name + "-details.npz"), self._fit_detail_models)
         self.rules = [(re.compile(r["when"], re.I), r) for r in yaml.safe_load(RULES.read_text())["rules"]]
 
     def _fit_classifier(self) -> dict[str, np.ndarray]:
@@ -136,30 +137,37 @@ class Advisor:
         model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(self.matrix, self.owners)
         return {"coef": model.coef_, "intercept": model.intercept_, "classes": model.classes_}
 
-    def _fit_setting_models(self) -> dict[str, np.ndarray]:
-        """For each entry, a classifier over its settings' texts: what sets one setting's situations apart from
-        the entry's other settings' (weights stored as "<entry>:coef" and "<entry>:intercept")."""
+    def _fit_detail_models(self) -> dict[str, np.ndarray]:
+        """For each entry, a classifier over its settings' texts and one over its formats' texts: what sets one
+        setting's (format's) situations apart from the entry's others' (stored as "<entry>:<kind>:coef" and
+        "<entry>:<kind>:intercept")."""
         from sklearn.linear_model import LogisticRegression
 
         models = {}
         for entry in self.catalog.entries.values():
-            texts = [(text, index) for index, param in enumerate(entry.get("hyperparameters") or [])
-                     for text, _ in _hyperparameter_texts(param)]
-            if len({index for _, index in texts}) < 2:
-                continue
-            model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(
-                np.array([self._embedding(text) for text, _ in texts]), np.array([index for _, index in texts]))
-            coef, intercept = model.coef_, model.intercept_
-            if len(model.classes_) == 2:  # a binary model keeps one row, the second setting's log-odds
-                coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
-            models[f"{entry.id}:coef"], models[f"{entry.id}:intercept"] = coef, intercept
+            formats = list(_format_texts(entry))
+            labelled = {
+                "settings": [(text, index) for index, param in enumerate(entry.get("hyperparameters") or [])
+                             for text, _ in _hyperparameter_texts(param)],
+                "formats": [(text, formats.index(content_type)) for content_type, text in _format_choices(entry)
+                            if content_type in formats]}
+            for kind, texts in labelled.items():
+                if len({index for _, index in texts}) < 2:
+                    continue
+                model = LogisticRegression(C=CLASSIFIER_C, max_iter=2000).fit(
+                    np.array([self._embedding(text) for text, _ in texts]), np.array([index for _, index in texts]))
+                coef, intercept = model.coef_, model.intercept_
+                if len(model.classes_) == 2:  # a binary model keeps one row, the second class's log-odds
+                    coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+                models[f"{entry.id}:{kind}:coef"], models[f"{entry.id}:{kind}:intercept"] = coef, intercept
         return models
 
-    def _setting_probabilities(self, entry: Entry, query: np.ndarray) -> np.ndarray:
-        """How likely the question is about each of an entry's settings, by its setting classifier."""
-        if f"{entry.id}:coef" not in self.setting_models:
-            return np.zeros(len(entry.get("hyperparameters") or []))
-        coef, intercept = self.setting_models[f"{entry.id}:coef"], self.setting_models[f"{entry.id}:intercept"]
+    def _detail_probabilities(self, entry: Entry, kind: str, count: int, query: np.ndarray) -> np.ndarray:
+        """How likely the question is about each of an entry's settings or formats, by that entry's classifier."""
+        if f"{entry.id}:{kind}:coef" not in self.detail_models:
+            return np.zeros(count)
+        coef, intercept = (self.detail_models[f"{entry.id}:{kind}:coef"],
+                           self.detail_models[f"{entry.id}:{kind}:intercept"])
         return _softmax(coef @ query + intercept)
 
     @staticmethod
@@ -320,8 +328,10 @@ class Advisor:
         for subject_score, entry in subjects:
             sentences = _format_texts(entry)
             side = {content_type for content_type, text in sentences.items() if SIDE_FORMAT.search(text)}
+            likely = dict(zip(sentences, self._detail_probabilities(entry, "formats", len(sentences), query)))
             for content_type, text in _format_choices(entry):
                 score = subject_score + DETAIL_WEIGHT * self._fit(text, query, terms)
+                score += FORMAT_CLASSIFIER_WEIGHT * likely.get(content_type, 0.0)
                 score -= SIGN_DISCOUNT * (sentences.get(content_type) != text)
                 score -= PHASE_MISMATCH * (not asks_side and content_type in side)
                 scored[content_type] = max(score, scored.get(content_type, -np.inf))
@@ -334,8 +344,9 @@ class Advisor:
         scored = []
         asks_required = bool(REQUIRED_WORDS.search(problem))
         for subject_score, entry in subjects:
-            probabilities = self._setting_probabilities(entry, query)
-            for param, probability in zip(entry.get("hyperparameters") or [], probabilities):
+            params = entry.get("hyperparameters") or []
+            probabilities = self._detail_probabilities(entry, "settings", len(params), query)
+            for param, probability in zip(params, probabilities):
                 bonus = (REQUIRED_FIT * (asks_required and bool(param.get("required")))
                          + SETTING_CLASSIFIER_WEIGHT * probability)
                 fits = [(self._fit(text, query, terms), value, text) for text, value in _hyperparameter_texts(param)]
