@@ -102,7 +102,7 @@ def main() -> None:
             if results:
                 top1 = sum(r[0] for r in results) / len(results)
                 top3 = sum(r[1] for r in results) / len(results)
-                print(f"| {split} | {kind} | {len(results)} | {top1:.2f} | {top3:.2f} |")
+                print(f"| {split} | {kind} | {len(results)} | {top1:.3f} | {top3:.3f} |")
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ MULTIPLES = (1, 2)  # how a sign's value may follow from a number it names (num_
 NUMBER_WORDS = {word: index + 2 for index, word in enumerate(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12}
-VALUE_SIGNS = 3  # how many of a value's best-fitting signs speak for it  # how a sign's value may follow from a number it names (num_entity_vectors: 2 × users)
+VALUE_SIGNS = 3
+SETTING_TEXTS = 2  # how many of a setting's best-fitting texts speak for it  # how many of a value's best-fitting signs speak for it  # how a sign's value may follow from a number it names (num_entity_vectors: 2 × users)
 ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
                               r"earlier model|previous model|model channel)\b", re.I)
 
@@ -354,7 +355,8 @@ class Advisor:
                 value = _value_from_question(valued, problem)
                 if value is None:
                     value = _best_value(valued) if valued else param.get("suggested")
-                scored.append((subject_score + bonus + DETAIL_WEIGHT * max(fit[0] for fit in fits), param, value))
+                fit = _support([fit[0] for fit in fits], SETTING_TEXTS)
+                scored.append((subject_score + bonus + DETAIL_WEIGHT * fit, param, value))
         scored.sort(key=lambda item: -item[0])
         chosen: dict[str, dict[str, Any]] = {}
         for _, param, value in scored:
@@ -394,9 +396,14 @@ def _best_value(valued: list[tuple[float, Any, str]]) -> Any:
     groups: dict[str, list[float]] = {}
     for fit, value, _ in valued:
         groups.setdefault(repr(value), []).append(fit)
-    best = {key: sorted(fits, reverse=True)[:VALUE_SIGNS] for key, fits in groups.items()}
-    chosen = max(best, key=lambda key: sum(best[key]) / len(best[key]))
+    chosen = max(groups, key=lambda key: _support(groups[key], VALUE_SIGNS))
     return next(value for _, value, _ in valued if repr(value) == chosen)
+
+
+def _support(fits: list[float], count: int) -> float:
+    """The mean of the best `count` fits: how well several texts, not one lucky text, fit a question."""
+    best = sorted(fits, reverse=True)[:count]
+    return sum(best) / len(best)
 
 
 def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> Any:
