@@ -38,6 +38,7 @@ SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a targe
 CLASSIFIER_C = 10.0
 CACHE_VERSION = 3  # raise when what is derived from the texts (embeddings, classifiers) is computed differently
 CLASSIFIER_WEIGHT = 0.5
+SECOND_TEXT_WEIGHT = 0.3  # an entry's or a setting's second-best text counts beside its best (one lucky text is not enough)
 SETTING_CLASSIFIER_WEIGHT = 0.6  # an entry's classifier over its own settings' texts, beside each text's fit
 FORMAT_CLASSIFIER_WEIGHT = 0.6  # ... and over its own formats' texts
 IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
@@ -71,7 +72,6 @@ NUMBER_WORDS = {word: index + 2 for index, word in enumerate(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12}
 VALUE_SIGNS = 3
-SETTING_TEXTS = 2  # how many of a setting's best-fitting texts speak for it  # how many of a value's best-fitting signs speak for it  # how a sign's value may follow from a number it names (num_entity_vectors: 2 × users)
 ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
                               r"earlier model|previous model|model channel)\b", re.I)
 
@@ -204,7 +204,7 @@ class Advisor:
         np.maximum.at(best, self.owners, similarity)
         second = np.full(len(self.ids), -1.0)  # the next best text: one lucky sentence should not decide
         np.maximum.at(second, self.owners, np.where(similarity < best[self.owners], similarity, -1.0))
-        best = 0.7 * best + 0.3 * np.maximum(second, 0)
+        best = (1 - SECOND_TEXT_WEIGHT) * best + SECOND_TEXT_WEIGHT * np.maximum(second, 0)
         shared = (self.entry_terms @ self.entry_lexicon.transform([problem]).T).toarray().ravel()
         lexical = np.zeros(len(self.ids))
         np.maximum.at(lexical, self.owners, shared)
@@ -355,7 +355,8 @@ class Advisor:
                 value = _value_from_question(valued, problem)
                 if value is None:
                     value = _best_value(valued) if valued else param.get("suggested")
-                fit = _support([fit[0] for fit in fits], SETTING_TEXTS)
+                best = sorted((fit[0] for fit in fits), reverse=True)
+                fit = (1 - SECOND_TEXT_WEIGHT) * best[0] + SECOND_TEXT_WEIGHT * best[min(1, len(best) - 1)]
                 scored.append((subject_score + bonus + DETAIL_WEIGHT * fit, param, value))
         scored.sort(key=lambda item: -item[0])
         chosen: dict[str, dict[str, Any]] = {}
