@@ -61,6 +61,8 @@ TRAINING_WORDS = re.compile(r"\b(?:train(?:s|ed|ing)?|fine-tun\w*|retrain\w*)\b"
 PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the question is about training, and back
 # formats that are not the data sent in: what a model answers in, and an earlier model for incremental training
 SIDE_FORMAT = re.compile(r"\b(?:response type|as the accept type|model channel)\b", re.I)
+ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
+                              r"earlier model|previous model|model channel)\b", re.I)
 DATA_SIZE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(MB|GB|TB)\b", re.I)
 SIZE_BOUND = re.compile(r"\b(less than|under|below|up to|more than|over|above|at least)\s+" + DATA_SIZE.pattern, re.I)
 UNIT_GB = {"MB": 1 / 1024, "GB": 1.0, "TB": 1024.0}
@@ -71,9 +73,7 @@ MULTIPLES = (1, 2)  # how a sign's value may follow from a number it names (num_
 NUMBER_WORDS = {word: index + 2 for index, word in enumerate(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12}
-VALUE_SIGNS = 3
-ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
-                              r"earlier model|previous model|model channel)\b", re.I)
+VALUE_SIGNS = 3  # how many of a value's best-fitting signs speak for it
 
 
 @dataclass
@@ -340,8 +340,8 @@ class Advisor:
 
     def _hyperparameters(self, problem: str, query: np.ndarray, terms, subjects: list[tuple[float, Entry]]
                          ) -> list[dict[str, Any]]:
-        """Settings of the subject entries whose description or signs fit the question best, each with
-        the value of its sign that fits best (the usual suggestion when no sign names a value)."""
+        """Settings of the subject entries whose description or signs fit the question best, each with the value
+        worked out from the question's numbers, else the value whose signs fit best (else the usual suggestion)."""
         scored = []
         asks_required = bool(REQUIRED_WORDS.search(problem))
         for subject_score, entry in subjects:
