@@ -110,6 +110,11 @@ def test_a_number_among_other_words_does_not_set_a_value():
     signs = [(0.5, 14, "Planners need a forecast of the next 14 days.")]
     assert _value_from_question(signs, "Our 3 analysts need a forecast of the next 28 days.") == 28
     assert _value_from_question(signs, "Our 3 analysts want better accuracy.") is None
+    classes = [(0.5, 12, "Photos go into one of 12 product categories.")]
+    assert _value_from_question(classes, "We train on 200,000 warehouse photos.") is None  # counts other things
+    assert _value_from_question(classes, "Photos go into one of 7 product categories.") == 7
+    users = [(0.5, 10_000_000, "We want the model sized for our 5 million distinct account IDs.")]
+    assert _value_from_question(users, "About 40,000 distinct accounts log in.") == 80_000
 
 
 def test_empty_problem_is_refused():

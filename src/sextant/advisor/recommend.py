@@ -73,6 +73,8 @@ MULTIPLES = (1, 2)  # how a sign's value may follow from a number it names (num_
 NUMBER_WORDS = {word: index + 2 for index, word in enumerate(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12}
+SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+MIN_SHARED = 2  # context words a sign's number and the question's must share when they count different things
 VALUE_SIGNS = 3  # how many of a value's best-fitting signs speak for it
 
 
@@ -424,26 +426,32 @@ def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> 
                 derived = question_number * value / number
                 # the best-fitting sign, the number that is the value itself, the question's number that is the
                 # sign's, or counts the same thing ("10 weeks" for "four weeks"), or stands among more of its words
-                same_unit, shared = unit == question_unit, len(context & question_context)
+                same_unit, shared = bool(unit & question_unit), len(context & question_context)
                 rank = (fit, number == value, question_number == number, same_unit, shared)
-                if (same_unit or shared or rank[2]) and rank > best and (isinstance(value, float) or derived == int(derived)):
+                if (same_unit or shared >= MIN_SHARED or rank[2]) and rank > best and (isinstance(value, float) or derived == int(derived)):
                     best, found = rank, type(value)(round(derived, 6))
     return found
 
 
-def _numbers(text: str) -> list[tuple[float, str, set[str]]]:
-    """The numbers a text writes in digits or words ("six"), each with what it counts (the word after it) and
-    the words around it (no stop words)."""
+def _numbers(text: str) -> list[tuple[float, set[str], set[str]]]:
+    """The numbers a text writes in digits or words ("six", "5 million"), each with what it counts (the words
+    right after it) and the words around it (no stop words)."""
     tokens = re.findall(r"\d[\d,]*(?:\.\d+)?|[A-Za-z]+", text)
     found = []
     for index, token in enumerate(tokens):
-        number = float(token.replace(",", "")) if token[0].isdigit() else NUMBER_WORDS.get(token.lower(), 0)
+        scale = SCALE_WORDS.get(tokens[index + 1].lower(), 1) if index + 1 < len(tokens) else 1
+        if token[0].isdigit():
+            number = float(token.replace(",", "")) * scale
+        else:
+            number = (NUMBER_WORDS.get(token.lower(), 0) or (token.lower() == "one" and scale > 1)) * scale
         if number:
-            around = tokens[max(0, index - 4):index] + tokens[index + 1:index + 5]
-            words = [word for word in _words(" ".join(around))
-                     if word not in ENGLISH_STOP_WORDS and not word.isdigit() and word not in NUMBER_WORDS]
-            unit = next(iter(_words(" ".join(tokens[index + 1:index + 2]))), "")
-            found.append((number, unit, set(words)))
+            after = index + 1 + (scale > 1)
+            around = tokens[max(0, index - 4):index] + tokens[after:after + 4]
+            words = {word for word in _words(" ".join(around)) if word not in ENGLISH_STOP_WORDS
+                     and not word.isdigit() and word not in NUMBER_WORDS and word not in SCALE_WORDS}
+            unit = {word for word in _words(" ".join(tokens[after:after + 2]))
+                    if word not in ENGLISH_STOP_WORDS and not word.isdigit()}
+            found.append((number, unit, words))
     return found
 
 
