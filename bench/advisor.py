@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Advisor evaluation: top-1 and top-3 accuracy per kind on bench/advisor_eval.yaml, each split reported apart
-(only tune, dev and dev2 are ever used for tuning; holdout, fresh, fresh2 and fresh3 never are), with load time and latency
-per question, and the untuned splits together.
+(only tune, dev and dev2 are ever used for tuning; holdout, fresh, fresh2 and fresh3 never are) and the untuned
+splits together, with load time and latency per question.
 
     python bench/advisor.py            # every item
     python bench/advisor.py --failures # also list the tuned items it gets wrong (never an untuned one)

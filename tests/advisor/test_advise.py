@@ -115,6 +115,7 @@ def test_a_number_among_other_words_does_not_set_a_value():
     assert _value_from_question(classes, "Photos go into one of 7 product categories.") == 7
     users = [(0.5, 10_000_000, "We want the model sized for our 5 million distinct account IDs.")]
     assert _value_from_question(users, "About 40,000 distinct accounts log in.") == 80_000
+    assert _value_from_question(signs, "We need a forecast of the next " + "9" * 400 + " days.") is None  # no overflow
 
 
 def test_empty_problem_is_refused():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -38,7 +39,8 @@ SUPERVISED_FIT = 0.1  # given to supervised algorithms when the data has a targe
 CLASSIFIER_C = 10.0
 CACHE_VERSION = 3  # raise when what is derived from the texts (embeddings, classifiers) is computed differently
 CLASSIFIER_WEIGHT = 0.5
-SECOND_TEXT_WEIGHT = 0.3  # an entry's or a setting's second-best text counts beside its best (one lucky text is not enough)
+# an entry's or a setting's second-best text counts beside its best: one lucky text is not enough
+SECOND_TEXT_WEIGHT = 0.3
 SETTING_CLASSIFIER_WEIGHT = 0.6  # an entry's classifier over its own settings' texts, beside each text's fit
 FORMAT_CLASSIFIER_WEIGHT = 0.6  # ... and over its own formats' texts
 IDENTITY_WEIGHT = 0.5  # how much naming an entry counts when deciding what a detail question is about
@@ -63,7 +65,8 @@ PHASE_MISMATCH = 0.3  # taken off an instance choice for serving when the questi
 SIDE_FORMAT = re.compile(r"\b(?:response type|as the accept type|model channel)\b", re.I)
 ASKS_SIDE_FORMAT = re.compile(r"\b(?:respon\w*|accept|returns?|output|comes? back|gets? back|incremental\w*|"
                               r"earlier model|previous model|model channel)\b", re.I)
-DATA_SIZE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(MB|GB|TB)\b", re.I)
+NUMBER = r"\d[\d,]*(?:\.\d+)?"  # a number written in digits: 14, 40,000, 1.5
+DATA_SIZE = re.compile(rf"({NUMBER})\s*(MB|GB|TB)\b", re.I)
 SIZE_BOUND = re.compile(r"\b(less than|under|below|up to|more than|over|above|at least)\s+" + DATA_SIZE.pattern, re.I)
 UNIT_GB = {"MB": 1 / 1024, "GB": 1.0, "TB": 1024.0}
 SIZE_MISMATCH = 0.3  # taken off an instance choice whose data-size bound the question's data falls outside
@@ -428,7 +431,9 @@ def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> 
                 # sign's, or counts the same thing ("10 weeks" for "four weeks"), or stands among more of its words
                 same_unit, shared = bool(unit & question_unit), len(context & question_context)
                 rank = (fit, number == value, question_number == number, same_unit, shared)
-                if (same_unit or shared >= MIN_SHARED or rank[2]) and rank > best and (isinstance(value, float) or derived == int(derived)):
+                related = same_unit or shared >= MIN_SHARED or question_number == number
+                whole = isinstance(value, float) or derived == int(derived)
+                if related and whole and rank > best:
                     best, found = rank, type(value)(round(derived, 6))
     return found
 
@@ -436,15 +441,15 @@ def _value_from_question(valued: list[tuple[float, Any, str]], problem: str) -> 
 def _numbers(text: str) -> list[tuple[float, set[str], set[str]]]:
     """The numbers a text writes in digits or words ("six", "5 million"), each with what it counts (the words
     right after it) and the words around it (no stop words)."""
-    tokens = re.findall(r"\d[\d,]*(?:\.\d+)?|[A-Za-z]+", text)
+    tokens = re.findall(rf"{NUMBER}|[A-Za-z]+", text)
     found = []
     for index, token in enumerate(tokens):
         scale = SCALE_WORDS.get(tokens[index + 1].lower(), 1) if index + 1 < len(tokens) else 1
         if token[0].isdigit():
-            number = float(token.replace(",", "")) * scale
+            number = _number(token) * scale
         else:
             number = (NUMBER_WORDS.get(token.lower(), 0) or (token.lower() == "one" and scale > 1)) * scale
-        if number:
+        if number and math.isfinite(number):
             after = index + 1 + (scale > 1)
             around = tokens[max(0, index - 4):index] + tokens[after:after + 4]
             words = {word for word in _words(" ".join(around)) if word not in ENGLISH_STOP_WORDS
@@ -483,9 +488,14 @@ def _phase(text: str) -> str | None:
     return None if serving == training else "serving" if serving else "training"
 
 
+def _number(written: str) -> float:
+    """A number as written in digits, thousands separators and all ("40,000" → 40000.0)."""
+    return float(written.replace(",", ""))
+
+
 def _sizes(text: str) -> list[float]:
     """The data sizes a text states, in GB ("1.2 GB", "500 MB", "2 TB")."""
-    return [float(number.replace(",", "")) * UNIT_GB[unit.upper()] for number, unit in DATA_SIZE.findall(text)]
+    return [_number(number) * UNIT_GB[unit.upper()] for number, unit in DATA_SIZE.findall(text)]
 
 
 def _outside_size(situation: str, sizes: list[float]) -> bool:
@@ -493,7 +503,7 @@ def _outside_size(situation: str, sizes: list[float]) -> bool:
     if not sizes:
         return False
     for word, number, unit in SIZE_BOUND.findall(situation):
-        bound = float(number.replace(",", "")) * UNIT_GB[unit.upper()]
+        bound = _number(number) * UNIT_GB[unit.upper()]
         below = word.lower() in ("less than", "under", "below", "up to")
         if all(size > bound if below else size < bound for size in sizes):
             return True
