@@ -141,6 +141,11 @@ def test_cli_and_http(server):
         urllib.request.urlopen(urllib.request.Request(f"{server.url}/_sextant/advise", method="POST", data=b"{"),
                                timeout=60)
     assert caught.value.code == 400
+    for body, named in (({"problem": 5}, "problem must be a string"), ({"problem": "x" * 20_000}, "at most")):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(urllib.request.Request(f"{server.url}/_sextant/advise", method="POST",
+                                                          data=json.dumps(body).encode()), timeout=60)
+        assert caught.value.code == 400 and named in json.load(caught.value)["message"]
 
 
 def test_data_profile_decides_the_hyperparameters():

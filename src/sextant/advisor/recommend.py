@@ -50,6 +50,7 @@ BUILT_IN_WEIGHT = 0.2  # given to algorithms as a detail question's subject when
 DETAIL_WEIGHT = 1.0  # a setting's or format's own match against an entry's: both count
 LEXICAL_WEIGHT = 1.0  # words a detail's text shares with the question (tf-idf cosine), beside its meaning
 SUBJECTS = 3
+MAX_PROBLEM_CHARS = 10_000  # a problem is a few sentences; longer text is refused, not slowly scored
 REQUIRED_WORDS = re.compile(r"\b(?:required|mandatory|must (?:set|give|provide|specify)|can't be left out)\b", re.I)
 REQUIRED_FIT = 0.4  # given to required settings when the question asks which settings are required
 ENTRY_LEXICAL_WEIGHT = 0.4  # words the question shares with an entry's best text (tf-idf cosine)
@@ -230,7 +231,12 @@ class Advisor:
 
     def advise(self, problem: str, data: Profile | None = None) -> Advice:
         """Recommendations for a problem, sharpened by a profile of its data when there is one."""
-        if (not problem or not problem.strip()) and data is None:
+        if problem is not None and not isinstance(problem, str):
+            raise ValueError("problem must be a string describing what you want to predict, find or build.")
+        problem = problem or ""
+        if len(problem) > MAX_PROBLEM_CHARS:
+            raise ValueError(f"problem is {len(problem)} characters; describe it in at most {MAX_PROBLEM_CHARS}.")
+        if not problem.strip() and data is None:
             raise ValueError("Describe the problem: what you want to predict, find or build, from which data.")
         text = " ".join(filter(None, [problem.strip(), describe(data) if data else ""]))
         wanted = without_decoys(text)
